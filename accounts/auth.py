@@ -1,0 +1,47 @@
+"""Who is calling: Flask-Login sessions for pages, bearer tokens for the API, role checks for both."""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from flask_login import LoginManager, current_user
+from werkzeug.exceptions import Unauthorized
+
+from accounts import service
+from accounts.models import User
+from core.db import db
+from core.errors import Forbidden
+
+login_manager = LoginManager()
+
+
+@login_manager.user_loader
+def _load_session_user(user_id: str) -> User | None:
+    user = db.session.get(User, int(user_id))
+    return user if user is not None and user.is_active else None
+
+
+@login_manager.request_loader
+def _load_bearer_user(request) -> User | None:
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        return None
+    return service.user_for_token(token.strip())
+
+
+def roles_required(*roles: str):
+    """Allow a view only to users holding one of ``roles``; the roles are kept on the view for audits."""
+
+    def decorate(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            if not current_user.is_authenticated:
+                raise Unauthorized("Authentication required.")
+            if not current_user.has_any_role(roles):
+                raise Forbidden(f"this action needs one of the roles: {', '.join(roles)}")
+            return view(*args, **kwargs)
+
+        wrapper.required_roles = roles
+        return wrapper
+
+    return decorate

@@ -1,0 +1,26 @@
+import click
+from flask.cli import AppGroup
+
+from accounts import service
+from accounts.models import ROLES
+from core.db import db
+from core.errors import DomainError
+
+cli = AppGroup("users", help="Manage user accounts.")
+
+
+@cli.command("create")
+@click.argument("username")
+@click.option("--role", "roles", multiple=True, required=True, type=click.Choice(ROLES),
+              help="Repeat for several roles.")
+@click.option("--full-name", default="")
+@click.option("--email", default=None)
+@click.password_option()
+def create(username, roles, full_name, email, password):
+    """Create a user with one or more roles."""
+    try:
+        service.create_user(username, password, roles, full_name=full_name, email=email)
+    except DomainError as exc:
+        raise click.ClickException(exc.message) from None
+    db.session.commit()
+    click.echo(f"Created {username} ({', '.join(roles)}).")

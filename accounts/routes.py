@@ -1,0 +1,65 @@
+from flask import current_app, request
+from flask.views import MethodView
+from flask_login import current_user
+
+from accounts import service
+from accounts.auth import roles_required
+from accounts.models import User
+from accounts.schemas import TokenRequestSchema, TokenSchema, UserCreateSchema, UserSchema
+from core.api import Blueprint, public
+from core.db import db
+from core.errors import DomainError
+
+blp = Blueprint("auth", __name__, url_prefix="/api/v1", description="Accounts and API tokens")
+
+
+class BadCredentials(DomainError):
+    status = 401
+
+
+@blp.route("/auth/tokens")
+class Tokens(MethodView):
+    @public
+    @blp.arguments(TokenRequestSchema)
+    @blp.response(201, TokenSchema)
+    @blp.alt_response(401, description="Unknown user or wrong password")
+    def post(self, data):
+        """Log in with username and password; returns a bearer token that expires."""
+        user = service.authenticate(data["username"], data["password"])
+        if user is None:
+            raise BadCredentials("unknown username or wrong password")
+        token, row = service.issue_token(user, current_app.config["TOKEN_TTL_HOURS"])
+        db.session.commit()
+        return {"token": token, "expires_dt": row.expires_dt}
+
+    @blp.response(204)
+    def delete(self):
+        """Revoke the bearer token this request carries (log out)."""
+        _, _, token = request.headers.get("Authorization", "").partition(" ")
+        service.revoke_token(token.strip())
+        db.session.commit()
+
+
+@blp.route("/users")
+class Users(MethodView):
+    @roles_required("admin")
+    @blp.response(200, UserSchema(many=True))
+    def get(self):
+        """All users (administrators)."""
+        return db.session.scalars(db.select(User).order_by(User.username)).all()
+
+    @roles_required("admin")
+    @blp.arguments(UserCreateSchema)
+    @blp.response(201, UserSchema)
+    def post(self, data):
+        """Create a user with one or more roles (administrators)."""
+        user = service.create_user(**data)
+        db.session.commit()
+        return user
+
+
+@blp.route("/users/me")
+@blp.response(200, UserSchema)
+def me():
+    """The calling user."""
+    return current_user

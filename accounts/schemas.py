@@ -1,0 +1,41 @@
+from marshmallow import Schema, fields, validate
+
+from accounts.models import ROLES
+
+
+class TokenRequestSchema(Schema):
+    username = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=256))
+
+
+class TokenSchema(Schema):
+    token = fields.String(dump_only=True)
+    token_type = fields.String(dump_only=True, dump_default="Bearer")
+    expires_dt = fields.AwareDateTime(dump_only=True)
+
+
+class UserCreateSchema(Schema):
+    username = fields.String(
+        required=True, validate=validate.Regexp(r"^[A-Za-z0-9_.-]{2,64}$", error="2-64 letters, digits, _ . -")
+    )
+    password = fields.String(required=True, load_only=True, validate=validate.Length(min=8, max=256))
+    full_name = fields.String(validate=validate.Length(max=100), load_default="")
+    email = fields.Email(load_default=None)
+    roles = fields.List(fields.String(validate=validate.OneOf(ROLES)), required=True, validate=validate.Length(min=1))
+
+
+class UserSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    username = fields.String(dump_only=True)
+    full_name = fields.String(dump_only=True)
+    email = fields.String(dump_only=True)
+    roles = fields.List(fields.String(), dump_only=True)
+    is_active = fields.Boolean(dump_only=True)
+
+
+class UserRefSchema(Schema):
+    """A user as shown inside other resources."""
+
+    id = fields.Integer(dump_only=True)
+    username = fields.String(dump_only=True)
+    full_name = fields.String(dump_only=True)

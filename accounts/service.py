@@ -1,0 +1,76 @@
+"""Account operations: create users, check passwords, issue and revoke tokens. Flush only; callers commit."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+import sqlalchemy as sa
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from accounts.models import ROLES, ApiToken, User, UserRole
+from core.db import db, utcnow
+from core.errors import Conflict, Invalid
+
+# Compared against when the username is unknown, so a login takes as long for unknown users as for known ones.
+_DUMMY_HASH = generate_password_hash("not-a-password")
+
+
+def create_user(username: str, password: str, roles, full_name: str = "", email: str | None = None) -> User:
+    unknown = sorted(set(roles) - set(ROLES))
+    if unknown:
+        raise Invalid(f"unknown role(s) {', '.join(unknown)}; known: {', '.join(ROLES)}", field="roles")
+    if not roles:
+        raise Invalid("a user needs at least one role", field="roles")
+    if len(password) < 8:
+        raise Invalid("the password must have at least 8 characters", field="password")
+    if db.session.scalar(sa.select(User.id).where(User.username == username)):
+        raise Conflict(f"a user named {username!r} already exists", field="username")
+    user = User(
+        username=username,
+        full_name=full_name or username,
+        email=email,
+        password_hash=generate_password_hash(password),
+        role_rows=[UserRole(role=role) for role in sorted(set(roles))],
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def authenticate(username: str, password: str) -> User | None:
+    user = db.session.scalar(sa.select(User).where(User.username == username))
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    if not user.is_active or not check_password_hash(user.password_hash, password):
+        return None
+    return user
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(user: User, ttl_hours: int) -> tuple[str, ApiToken]:
+    token = secrets.token_urlsafe(32)
+    row = ApiToken(user=user, token_hash=_digest(token), expires_dt=utcnow() + timedelta(hours=ttl_hours))
+    db.session.add(row)
+    db.session.flush()
+    return token, row
+
+
+def user_for_token(token: str) -> User | None:
+    row = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == _digest(token)))
+    if row is None or row.revoked_dt is not None or row.expires_dt <= utcnow() or not row.user.is_active:
+        return None
+    return row.user
+
+
+def revoke_token(token: str) -> None:
+    db.session.execute(
+        sa.update(ApiToken)
+        .where(ApiToken.token_hash == _digest(token), ApiToken.revoked_dt.is_(None))
+        .values(revoked_dt=utcnow())
+    )

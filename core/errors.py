@@ -1,0 +1,32 @@
+"""Domain exceptions. Services raise these; ``core.api`` maps them to HTTP in one place."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    status = 400
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class NotFound(DomainError):
+    status = 404
+
+
+class Forbidden(DomainError):
+    status = 403
+
+
+class Conflict(DomainError):
+    """The request is valid but clashes with the stored state (duplicate, wrong status...)."""
+
+    status = 409
+
+
+class Invalid(DomainError):
+    """Input that passed the schema but breaks a domain rule; ``field`` names where."""
+
+    status = 422

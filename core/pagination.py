@@ -1,0 +1,12 @@
+"""Paginate a SELECT with flask-smorest's pagination parameters (page, page_size; X-Pagination header)."""
+
+import sqlalchemy as sa
+
+from core.db import db
+
+
+def paginate(query: sa.Select, pagination_parameters) -> list:
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
+    pagination_parameters.item_count = total
+    page, size = pagination_parameters.page, pagination_parameters.page_size
+    return db.session.scalars(query.limit(size).offset((page - 1) * size)).all()

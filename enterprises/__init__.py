@@ -1,0 +1,1 @@
+"""Enterprises (企业) in the zone: registry, unified social credit codes, CSV/XLSX import."""

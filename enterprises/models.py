@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from core.db import UTCDateTime, db, utcnow
+
+SECTORS = ("hazardous_chemicals", "town_gas", "construction", "port_dangerous_goods", "general_industry")
+
+
+class Enterprise(db.Model):
+    __tablename__ = "enterprises"
+    __table_args__ = (sa.CheckConstraint(sa.column("sector").in_(SECTORS), name="known_sector"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(200), index=True)
+    credit_code: Mapped[str] = mapped_column(sa.String(18), unique=True)
+    sector: Mapped[str] = mapped_column(sa.String(30), index=True)
+    zone: Mapped[str] = mapped_column(sa.String(100), default="", index=True)
+    address: Mapped[str] = mapped_column(sa.String(300), default="")
+    contact_name: Mapped[str] = mapped_column(sa.String(100), default="")
+    contact_phone: Mapped[str] = mapped_column(sa.String(40), default="")
+    latitude: Mapped[float | None]
+    longitude: Mapped[float | None]
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,36 @@
+from flask.views import MethodView
+
+from accounts.auth import roles_required
+from core.api import Blueprint
+from core.db import db
+from core.pagination import paginate
+from enterprises import service
+from enterprises.schemas import EnterpriseCreateSchema, EnterpriseQuerySchema, EnterpriseSchema
+
+blp = Blueprint("enterprises", __name__, url_prefix="/api/v1/enterprises", description="Enterprises in the zone")
+
+
+@blp.route("")
+class Enterprises(MethodView):
+    @blp.arguments(EnterpriseQuerySchema, location="query")
+    @blp.response(200, EnterpriseSchema(many=True))
+    @blp.paginate()
+    def get(self, args, pagination_parameters):
+        """Enterprises, searchable by name or credit code."""
+        return paginate(service.search(**args), pagination_parameters)
+
+    @roles_required("admin", "safety_manager")
+    @blp.arguments(EnterpriseCreateSchema)
+    @blp.response(201, EnterpriseSchema)
+    def post(self, data):
+        """Register an enterprise."""
+        enterprise = service.create(data)
+        db.session.commit()
+        return enterprise
+
+
+@blp.route("/<int:enterprise_id>")
+@blp.response(200, EnterpriseSchema)
+def enterprise(enterprise_id):
+    """One enterprise."""
+    return service.get(enterprise_id)

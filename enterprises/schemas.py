@@ -1,0 +1,39 @@
+from marshmallow import Schema, ValidationError, fields, post_load, validate, validates
+
+from enterprises import credit_code
+from enterprises.models import SECTORS
+
+
+class EnterpriseCreateSchema(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    credit_code = fields.String(required=True)
+    sector = fields.String(required=True, validate=validate.OneOf(SECTORS))
+    zone = fields.String(load_default="", validate=validate.Length(max=100))
+    address = fields.String(load_default="", validate=validate.Length(max=300))
+    contact_name = fields.String(load_default="", validate=validate.Length(max=100))
+    contact_phone = fields.String(load_default="", validate=validate.Length(max=40))
+    latitude = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-90, 90))
+    longitude = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-180, 180))
+
+    @validates("credit_code")
+    def _valid_code(self, value, **_):
+        problem = credit_code.problem(credit_code.normalise(value))
+        if problem:
+            raise ValidationError(problem)
+
+    @post_load
+    def _normalise(self, data, **_):
+        data["credit_code"] = credit_code.normalise(data["credit_code"])
+        data["name"] = data["name"].strip()
+        return data
+
+
+class EnterpriseSchema(EnterpriseCreateSchema):
+    id = fields.Integer(dump_only=True)
+    created_dt = fields.AwareDateTime(dump_only=True)
+
+
+class EnterpriseQuerySchema(Schema):
+    q = fields.String(metadata={"description": "part of the name or of the credit code"})
+    sector = fields.String(validate=validate.OneOf(SECTORS))
+    zone = fields.String()

@@ -1,0 +1,37 @@
+"""Enterprise reads and writes. Flush only; the request or command commits."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from core.db import db
+from core.errors import Conflict, NotFound
+from enterprises.models import Enterprise
+
+
+def get(enterprise_id: int) -> Enterprise:
+    enterprise = db.session.get(Enterprise, enterprise_id)
+    if enterprise is None:
+        raise NotFound(f"enterprise {enterprise_id} does not exist")
+    return enterprise
+
+
+def search(q: str | None = None, sector: str | None = None, zone: str | None = None) -> sa.Select:
+    query = sa.select(Enterprise).order_by(Enterprise.name, Enterprise.id)
+    if q:
+        pattern = f"%{q.strip()}%"
+        query = query.where(sa.or_(Enterprise.name.ilike(pattern), Enterprise.credit_code.ilike(pattern.upper())))
+    if sector:
+        query = query.where(Enterprise.sector == sector)
+    if zone:
+        query = query.where(Enterprise.zone == zone)
+    return query
+
+
+def create(data: dict) -> Enterprise:
+    if db.session.scalar(sa.select(Enterprise.id).where(Enterprise.credit_code == data["credit_code"])):
+        raise Conflict(f"an enterprise with credit code {data['credit_code']} already exists", field="credit_code")
+    enterprise = Enterprise(**data)
+    db.session.add(enterprise)
+    db.session.flush()
+    return enterprise

@@ -1,0 +1,94 @@
+from flask.views import MethodView
+from flask_login import current_user
+
+from accounts.auth import roles_required
+from core.api import Blueprint
+from core.db import db
+from core.pagination import paginate
+from inspections import findings
+from inspections.schemas import (
+    ExtensionCreateSchema,
+    ExtensionDecisionSchema,
+    FindingDetailSchema,
+    FindingQuerySchema,
+    FindingSchema,
+    RectificationSchema,
+    SeverityChangeSchema,
+    VerificationSchema,
+)
+
+blp = Blueprint("findings", __name__, url_prefix="/api/v1/findings", description="Findings (隐患) and rectification")
+
+
+@blp.route("")
+@blp.arguments(FindingQuerySchema, location="query")
+@blp.response(200, FindingSchema(many=True))
+@blp.paginate()
+def finding_list(args, pagination_parameters):
+    """Findings, earliest deadline first; filter by status, severity, enterprise, domain, overdue, dates."""
+    return paginate(findings.search(**args), pagination_parameters)
+
+
+@blp.route("/<int:finding_id>")
+@blp.response(200, FindingDetailSchema)
+def finding(finding_id):
+    """One finding with its full history and extension requests."""
+    return findings.get(finding_id)
+
+
+def _commit(finding):
+    db.session.commit()
+    return finding
+
+
+@blp.route("/<int:finding_id>/rectification", methods=["POST"])
+@roles_required("inspector", "safety_manager")
+@blp.arguments(RectificationSchema)
+@blp.response(200, FindingDetailSchema)
+def rectification(data, finding_id):
+    """Report what the enterprise did to rectify the finding (open → rectification_submitted)."""
+    return _commit(findings.transition(findings.get(finding_id), "rectification_submitted", current_user.id,
+                                       data["note"]))
+
+
+@blp.route("/<int:finding_id>/verification", methods=["POST"])
+@roles_required("inspector", "safety_manager")
+@blp.arguments(VerificationSchema)
+@blp.response(200, FindingDetailSchema)
+def verification(data, finding_id):
+    """Accept the rectification on site (→ verified, 销号) or reject it with a reason (→ open)."""
+    action = "verified" if data["accepted"] else "rejected"
+    return _commit(findings.transition(findings.get(finding_id), action, current_user.id, data["note"]))
+
+
+@blp.route("/<int:finding_id>/extension")
+class Extension(MethodView):
+    @roles_required("inspector", "safety_manager")
+    @blp.arguments(ExtensionCreateSchema)
+    @blp.response(201, FindingDetailSchema)
+    def post(self, data, finding_id):
+        """Ask for a later deadline, with a reason."""
+        finding = findings.get(finding_id)
+        findings.request_extension(finding, data["new_deadline"], data["reason"], current_user.id)
+        return _commit(finding)
+
+
+@blp.route("/<int:finding_id>/extension/decision", methods=["POST"])
+@roles_required("safety_manager")
+@blp.arguments(ExtensionDecisionSchema)
+@blp.response(200, FindingDetailSchema)
+def extension_decision(data, finding_id):
+    """Approve (the deadline moves) or reject the pending extension request."""
+    finding = findings.get(finding_id)
+    findings.decide_extension(finding, data["approved"], data["note"], current_user.id)
+    return _commit(finding)
+
+
+@blp.route("/<int:finding_id>/severity", methods=["POST"])
+@roles_required("safety_manager")
+@blp.arguments(SeverityChangeSchema)
+@blp.response(200, FindingDetailSchema)
+def severity(data, finding_id):
+    """Change a finding's severity, with a written reason kept in its history."""
+    finding = findings.get(finding_id)
+    return _commit(findings.change_severity(finding, data["severity"], data["reason"], current_user.id))

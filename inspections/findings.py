@@ -1,0 +1,112 @@
+"""The finding workflow: rectify → verify (销号) or reject, extensions, severity changes, with history.
+
+Allowed moves are one table; roles are checked at the views (``roles_required``).
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+
+from audit import service as audit
+from core.db import db, utcnow
+from core.errors import Conflict, Invalid, NotFound
+from core.time import day_start, local_date
+from inspections.models import ExtensionRequest, Finding, FindingEvent, Inspection, overdue_clause
+
+# (current status, action) -> next status
+TRANSITIONS = {
+    ("open", "rectification_submitted"): "rectification_submitted",
+    ("rectification_submitted", "verified"): "verified",
+    ("rectification_submitted", "rejected"): "open",
+}
+_AUDITED = ("status", "severity", "deadline", "closed_dt")
+
+
+def get(finding_id: int) -> Finding:
+    finding = db.session.get(Finding, finding_id)
+    if finding is None:
+        raise NotFound(f"finding {finding_id} does not exist")
+    return finding
+
+
+def search(status=None, severity=None, enterprise_id=None, domain=None, overdue=None,
+           found_from=None, found_to=None) -> sa.Select:
+    query = sa.select(Finding).order_by(Finding.deadline, Finding.id)
+    for column, value in ((Finding.status, status), (Finding.severity, severity),
+                          (Finding.enterprise_id, enterprise_id)):
+        if value is not None:
+            query = query.where(column == value)
+    if domain is not None:
+        query = query.where(Finding.inspection.has(Inspection.domain == domain))
+    if overdue is not None:
+        clause = overdue_clause(local_date())
+        query = query.where(clause if overdue else sa.not_(clause))
+    if found_from is not None:
+        query = query.where(Finding.found_dt >= day_start(found_from))
+    if found_to is not None:
+        query = query.where(Finding.found_dt < day_start(found_to + timedelta(days=1)))
+    return query
+
+
+def _log(finding: Finding, action: str, actor_id: int, note: str = "", from_status: str | None = None):
+    finding.events.append(FindingEvent(action=action, from_status=from_status or finding.status,
+                                       to_status=finding.status, actor_id=actor_id, note=note))
+
+
+def transition(finding: Finding, action: str, actor_id: int, note: str = "") -> Finding:
+    target = TRANSITIONS.get((finding.status, action))
+    if target is None:
+        raise Conflict(f"a finding in status {finding.status!r} cannot be {action.replace('_', ' ')}")
+    before = audit.snapshot(finding, _AUDITED)
+    previous, finding.status = finding.status, target
+    finding.closed_dt = utcnow() if target == "verified" else None
+    _log(finding, action, actor_id, note, from_status=previous)
+    db.session.flush()
+    audit.record(f"finding.{action}", finding, before, audit.snapshot(finding, _AUDITED), actor_id)
+    return finding
+
+
+def request_extension(finding: Finding, new_deadline: date, reason: str, actor_id: int) -> ExtensionRequest:
+    if finding.status == "verified":
+        raise Conflict("a closed finding needs no extension")
+    if new_deadline <= finding.deadline:
+        raise Invalid(f"the new deadline must be after the current one ({finding.deadline})", field="new_deadline")
+    if any(ext.status == "pending" for ext in finding.extensions):
+        raise Conflict("an extension request for this finding is already waiting for a decision")
+    extension = ExtensionRequest(requested_deadline=new_deadline, previous_deadline=finding.deadline,
+                                 reason=reason, requested_by_id=actor_id)
+    finding.extensions.append(extension)
+    _log(finding, "extension_requested", actor_id, reason)
+    db.session.flush()
+    audit.record("extension.requested", extension, None, {"finding_id": finding.id,
+                                                          "requested_deadline": new_deadline.isoformat()})
+    return extension
+
+
+def decide_extension(finding: Finding, approved: bool, note: str, actor_id: int) -> ExtensionRequest:
+    pending = [ext for ext in finding.extensions if ext.status == "pending"]
+    if not pending:
+        raise Conflict("this finding has no pending extension request")
+    extension = pending[0]
+    before = audit.snapshot(finding, _AUDITED)
+    extension.status = "approved" if approved else "rejected"
+    extension.decided_by_id, extension.decided_dt, extension.decision_note = actor_id, utcnow(), note
+    if approved:
+        finding.deadline = extension.requested_deadline
+    _log(finding, f"extension_{extension.status}", actor_id, note)
+    db.session.flush()
+    audit.record(f"extension.{extension.status}", finding, before, audit.snapshot(finding, _AUDITED), actor_id)
+    return extension
+
+
+def change_severity(finding: Finding, severity: str, reason: str, actor_id: int) -> Finding:
+    if severity == finding.severity:
+        raise Conflict(f"the finding is already {severity}")
+    before = audit.snapshot(finding, _AUDITED)
+    finding.severity = severity
+    _log(finding, f"severity_{severity}", actor_id, reason)
+    db.session.flush()
+    audit.record("finding.severity_changed", finding, before, audit.snapshot(finding, _AUDITED), actor_id)
+    return finding

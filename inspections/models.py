@@ -1,0 +1,153 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from accounts.models import User
+from core.db import UTCDateTime, db, utcnow
+from core.time import local_date
+from enterprises.models import Enterprise
+from risk_rules.dates import is_overdue
+
+DOMAINS = ("hazardous_chemicals", "gas", "construction")
+RESULTS = ("passed", "failed", "not_applicable")
+CATEGORIES = ("thing", "person", "management")  # 物, 人, 管理 (安全生产事故隐患排查治理暂行规定)
+SEVERITIES = ("general", "major")
+STATUSES = ("open", "rectification_submitted", "verified")
+EXTENSION_STATUSES = ("pending", "approved", "rejected")
+
+
+def _one_of(column: str, values) -> sa.CheckConstraint:
+    return sa.CheckConstraint(sa.column(column).in_(values), name=f"known_{column}")
+
+
+class Inspection(db.Model):
+    __tablename__ = "inspections"
+    __table_args__ = (_one_of("domain", DOMAINS),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The tablet's UUID for this submission: the unique constraint makes retries idempotent.
+    client_id: Mapped[str] = mapped_column(sa.String(36), unique=True)
+    payload_sha256: Mapped[str] = mapped_column(sa.String(64))
+    enterprise_id: Mapped[int] = mapped_column(sa.ForeignKey("enterprises.id"), index=True)
+    domain: Mapped[str] = mapped_column(sa.String(30))
+    inspector_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    inspected_dt: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    location: Mapped[str] = mapped_column(sa.String(300), default="")
+    latitude: Mapped[float | None]
+    longitude: Mapped[float | None]
+    notes: Mapped[str] = mapped_column(sa.Text, default="")
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    enterprise: Mapped[Enterprise] = relationship(lazy="joined")
+    inspector: Mapped[User] = relationship(lazy="joined")
+    results: Mapped[list[ChecklistResult]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="ChecklistResult.id"
+    )
+    findings: Mapped[list[Finding]] = relationship(
+        back_populates="inspection", cascade="all, delete-orphan", lazy="selectin", order_by="Finding.id"
+    )
+
+
+class ChecklistResult(db.Model):
+    __tablename__ = "checklist_results"
+    __table_args__ = (sa.UniqueConstraint("inspection_id", "item_code"), _one_of("result", RESULTS))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(sa.ForeignKey("inspections.id", ondelete="CASCADE"))
+    item_code: Mapped[str] = mapped_column(sa.String(40))
+    result: Mapped[str] = mapped_column(sa.String(20))
+
+
+class Finding(db.Model):
+    __tablename__ = "findings"
+    __table_args__ = (
+        _one_of("category", CATEGORIES),
+        _one_of("severity", SEVERITIES),
+        _one_of("status", STATUSES),
+        sa.Index("ix_findings_status_deadline", "status", "deadline"),
+        sa.Index("ix_findings_enterprise_status", "enterprise_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(sa.ForeignKey("inspections.id", ondelete="CASCADE"), index=True)
+    # Copied from the inspection so per-enterprise card evaluation needs no join.
+    enterprise_id: Mapped[int] = mapped_column(sa.ForeignKey("enterprises.id"))
+    item_code: Mapped[str | None] = mapped_column(sa.String(40))
+    description: Mapped[str] = mapped_column(sa.Text)
+    category: Mapped[str] = mapped_column(sa.String(20))
+    severity: Mapped[str] = mapped_column(sa.String(10))
+    deadline: Mapped[date]  # rectification deadline, a calendar date in the zone's time zone
+    responsible_person: Mapped[str] = mapped_column(sa.String(100), default="")
+    status: Mapped[str] = mapped_column(sa.String(30), default="open")
+    found_dt: Mapped[datetime] = mapped_column(UTCDateTime)
+    closed_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    inspection: Mapped[Inspection] = relationship(back_populates="findings")
+    enterprise: Mapped[Enterprise] = relationship()
+    events: Mapped[list[FindingEvent]] = relationship(
+        cascade="all, delete-orphan", order_by="FindingEvent.id", lazy="selectin"
+    )
+    extensions: Mapped[list[ExtensionRequest]] = relationship(
+        cascade="all, delete-orphan", order_by="ExtensionRequest.id", lazy="selectin"
+    )
+
+    @property
+    def domain(self) -> str:
+        return self.inspection.domain
+
+    @property
+    def is_overdue(self) -> bool:
+        return is_overdue(self.status, self.deadline, local_date())
+
+
+class FindingEvent(db.Model):
+    """One entry of a finding's history: every transition, extension decision and severity change."""
+
+    __tablename__ = "finding_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    finding_id: Mapped[int] = mapped_column(sa.ForeignKey("findings.id", ondelete="CASCADE"), index=True)
+    action: Mapped[str] = mapped_column(sa.String(40))
+    from_status: Mapped[str | None] = mapped_column(sa.String(30))
+    to_status: Mapped[str] = mapped_column(sa.String(30))
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    actor: Mapped[User | None] = relationship(lazy="joined")
+
+
+class ExtensionRequest(db.Model):
+    __tablename__ = "extension_requests"
+    __table_args__ = (
+        _one_of("status", EXTENSION_STATUSES),
+        # At most one pending request per finding, enforced by the database.
+        sa.Index(
+            "uq_extension_requests_pending",
+            "finding_id",
+            unique=True,
+            sqlite_where=sa.text("status = 'pending'"),
+            postgresql_where=sa.text("status = 'pending'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    finding_id: Mapped[int] = mapped_column(sa.ForeignKey("findings.id", ondelete="CASCADE"), index=True)
+    requested_deadline: Mapped[date]
+    previous_deadline: Mapped[date]
+    reason: Mapped[str] = mapped_column(sa.Text)
+    status: Mapped[str] = mapped_column(sa.String(10), default="pending")
+    requested_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    requested_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    decided_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decision_note: Mapped[str] = mapped_column(sa.Text, default="")
+
+
+def overdue_clause(today: date):
+    """SQL twin of ``risk_rules.dates.is_overdue``: still open and the deadline has passed."""
+    return sa.and_(Finding.status == "open", Finding.deadline < today)

@@ -1,0 +1,155 @@
+"""Shared fixtures: a real database (SQLite file, or PostgreSQL when TEST_DATABASE_URL is set),
+cleaned after every test, and one-line factories for users, tokens, enterprises and inspections."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from datetime import UTC, datetime
+
+import pytest
+import sqlalchemy as sa
+
+from core.config import database_url
+from core.db import db
+
+PG_URL = os.environ.get("TEST_DATABASE_URL")
+
+
+@pytest.fixture(scope="session")
+def database_uri(tmp_path_factory):
+    """A fresh database for this run: a new PostgreSQL database, or an SQLite file."""
+    if not PG_URL:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+        return
+    name = f"test_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(database_url(PG_URL), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    yield sa.engine.make_url(database_url(PG_URL)).set(database=name).render_as_string(hide_password=False)
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def app(database_uri, tmp_path_factory):
+    from app import create_app
+
+    app = create_app({
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_uri,
+        "UPLOAD_DIR": str(tmp_path_factory.mktemp("uploads")),
+    })
+    with app.app_context():
+        db.create_all()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+def _wipe():
+    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            db.session.execute(sa.text(f"DELETE FROM {table}"))
+    db.session.commit()
+
+
+@pytest.fixture(autouse=True)
+def _clean_database(request):
+    yield
+    if "app" in request.fixturenames:
+        app = request.getfixturevalue("app")
+        with app.app_context():
+            db.session.remove()
+            _wipe()
+
+
+@pytest.fixture
+def ctx(app):
+    with app.app_context():
+        yield
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def make_user(app):
+    from accounts import service
+
+    def make(*roles, username=None):
+        with app.app_context():
+            user = service.create_user(username or f"u{uuid.uuid4().hex[:8]}", "correct horse", roles or ["inspector"])
+            db.session.commit()
+            return user.id, user.username
+
+    return make
+
+
+@pytest.fixture
+def auth(app, make_user):
+    """``auth("inspector")`` → headers with a bearer token for a new user holding those roles."""
+    from accounts import service
+    from accounts.models import User
+
+    def headers(*roles, username=None):
+        user_id, _ = make_user(*roles, username=username)
+        with app.app_context():
+            token, _ = service.issue_token(db.session.get(User, user_id), 1)
+            db.session.commit()
+        return {"Authorization": f"Bearer {token}"}
+
+    return headers
+
+
+
+def credit_code(n: int) -> str:
+    """A valid unified social credit code made from a number (GB 32100-2015 check character)."""
+    from enterprises.credit_code import check_character
+
+    first17 = f"9132058{n:010d}"
+    return first17 + check_character(first17)
+
+
+@pytest.fixture
+def make_enterprise(app):
+    from enterprises.models import Enterprise
+
+    counter = iter(range(1, 10**6))
+
+    def make(**fields):
+        with app.app_context():
+            n = next(counter)
+            values = {"name": f"企业{n}", "credit_code": credit_code(n), "sector": "hazardous_chemicals",
+                      "zone": "港区一片"} | fields
+            enterprise = Enterprise(**values)
+            db.session.add(enterprise)
+            db.session.commit()
+            return enterprise.id
+
+    return make
+
+
+def inspection_payload(enterprise_id: int, **fields) -> dict:
+    return {
+        "client_id": str(uuid.uuid4()),
+        "enterprise_id": enterprise_id,
+        "domain": "hazardous_chemicals",
+        "inspected_dt": datetime(2026, 11, 20, 2, 30, tzinfo=UTC).isoformat(),
+        "location": "罐区",
+        "checklist": [{"item_code": "HC-01", "result": "passed"}, {"item_code": "HC-12", "result": "failed"}],
+        "findings": [{"item_code": "HC-12", "description": "罐区未设置可燃气体检测报警装置", "category": "thing",
+                      "responsible_person": "王工"}],
+    } | fields
+
+
+requires_postgres = pytest.mark.skipif(
+    not PG_URL, reason="needs PostgreSQL: set TEST_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test"
+)
