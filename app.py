@@ -13,7 +13,7 @@ from flask_migrate import Migrate
 
 from core import api as api_module
 from core import config
-from core.db import db
+from core.db import db, render_migration_item
 
 migrate = Migrate()
 
@@ -50,7 +50,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         app.config.update(overrides)
     app.json.ensure_ascii = False
     db.init_app(app)
-    migrate.init_app(app, db, directory=os.path.join(app.root_path, "migrations"))
+    migrate.init_app(app, db, directory=os.path.join(app.root_path, "migrations"), render_item=render_migration_item)
     login_manager.init_app(app)
     api_module.init_app(app)
     _register_blueprints(app)

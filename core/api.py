@@ -6,8 +6,8 @@ Every error body is ``{"code": 422, "status": "Unprocessable Entity", "message":
 
 from __future__ import annotations
 
-from flask import jsonify
 import flask_smorest
+from flask import jsonify
 from flask_smorest import Api
 from marshmallow import Schema, fields
 from sqlalchemy.exc import IntegrityError
@@ -15,7 +15,6 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
 from core.errors import DomainError
-
 
 API_PREFIX = "/api/v1"
 

@@ -1,1 +1,132 @@
-def run(): return "todo"
+"""A realistic demo data set: enterprises of a Jiangsu port chemical zone, their inspections and findings.
+
+Everything goes through the same services as the API, so the history and audit trail are real too.
+Deterministic (fixed random seed) and relative to today, so there are always due-soon and overdue items.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from datetime import UTC, datetime, time, timedelta
+
+import sqlalchemy as sa
+
+from accounts import service as accounts
+from accounts.models import User
+from core.db import db
+from core.time import local_date, zone
+from enterprises.credit_code import check_character
+from enterprises.models import Enterprise
+from inspections import findings as workflow
+from inspections import service as inspections
+
+PASSWORD = "demo-password"
+USERS = [
+    ("admin", "系统管理员", ["admin"]),
+    ("zhang.wei", "张伟（检查员）", ["inspector"]),
+    ("zhao.min", "赵敏（检查员）", ["inspector"]),
+    ("li.na", "李娜（安全管理）", ["safety_manager"]),
+    ("chen.jie", "陈杰（环保）", ["env_staff"]),
+]
+ZONES = ["化工园区", "东港区", "西港区", "物流园"]
+SECTOR_NAMES = {
+    "hazardous_chemicals": ["化工", "石化", "精细化工", "新材料", "危化品仓储"],
+    "town_gas": ["燃气", "液化气", "天然气"],
+    "construction": ["建设工程", "建筑安装", "市政工程"],
+    "port_dangerous_goods": ["港务", "码头", "液体化工码头"],
+    "general_industry": ["机械", "纺织", "电子"],
+}
+DOMAIN_OF_SECTOR = {"hazardous_chemicals": "hazardous_chemicals", "town_gas": "gas", "construction": "construction",
+                    "port_dangerous_goods": "hazardous_chemicals", "general_industry": "hazardous_chemicals"}
+PLACES = ["港城", "长江", "滨江", "新港", "扬子", "金港", "海晨", "华润", "东华", "永兴", "宏达", "恒泰"]
+DEFECTS = [
+    ("储罐区可燃气体检测报警装置未投用", "thing"),
+    ("特种作业人员未持证上岗", "person"),
+    ("动火作业票证审批不规范", "management"),
+    ("安全阀超期未校验", "thing"),
+    ("应急预案未按期演练", "management"),
+    ("配电箱未设置漏电保护", "thing"),
+    ("脚手架连墙件缺失", "thing"),
+    ("作业人员未佩戴安全带", "person"),
+]
+
+
+def _credit_code(n: int) -> str:
+    first17 = f"9132058{n:010d}"
+    return first17 + check_character(first17)
+
+
+def _users() -> dict[str, int]:
+    ids = {}
+    for username, full_name, roles in USERS:
+        ids[username] = accounts.create_user(username, PASSWORD, roles, full_name=full_name,
+                                             email=f"{username}@zone.example").id
+    return ids
+
+
+def _enterprises(rng: random.Random, count: int) -> list[Enterprise]:
+    sectors = list(SECTOR_NAMES)
+    rows = []
+    for n in range(count):
+        sector = sectors[n % len(sectors)]
+        rows.append(Enterprise(
+            name=f"{rng.choice(PLACES)}{rng.choice(SECTOR_NAMES[sector])}有限公司（{n + 1:02d}）",
+            credit_code=_credit_code(1000 + n),
+            sector=sector,
+            zone=rng.choice(ZONES),
+            address=f"港城大道{rng.randint(1, 999)}号",
+            contact_name=rng.choice(["王强", "刘洋", "孙丽", "周杰", "吴敏"]),
+            contact_phone=f"0512-5{rng.randint(1000000, 9999999)}",
+            latitude=round(31.93 + rng.uniform(-0.05, 0.05), 5),
+            longitude=round(120.35 + rng.uniform(-0.08, 0.08), 5),
+        ))
+    db.session.add_all(rows)
+    db.session.flush()
+    return rows
+
+
+def _inspection(rng, enterprise, inspector_id, days_ago: int):
+    day = local_date() - timedelta(days=days_ago)
+    moment = datetime.combine(day, time(rng.randint(8, 16), rng.choice([0, 15, 30, 45])), tzinfo=zone())
+    failed = rng.sample(DEFECTS, k=rng.choice([0, 1, 1, 2, 3]))
+    data = {
+        "client_id": uuid.UUID(int=rng.getrandbits(128)), "enterprise_id": enterprise.id,
+        "domain": DOMAIN_OF_SECTOR[enterprise.sector], "inspected_dt": moment.astimezone(UTC),
+        "location": enterprise.address, "latitude": enterprise.latitude, "longitude": enterprise.longitude,
+        "notes": "", "checklist": [],
+        "findings": [{"item_code": None, "description": text, "category": category,
+                      "severity": "major" if rng.random() < 0.15 else "general", "deadline": None,
+                      "responsible_person": enterprise.contact_name} for text, category in failed],
+    }
+    inspection, _ = inspections.record(data, inspector_id)
+    return inspection
+
+
+def _progress(rng, inspection, manager_id: int) -> None:
+    """Older findings have mostly been rectified and verified; recent ones are still open."""
+    for finding in inspection.findings:
+        age = (local_date() - local_date(finding.found_dt)).days
+        if age > 20 and rng.random() < 0.7:
+            workflow.transition(finding, "rectification_submitted", manager_id, "已整改，附整改照片")
+            workflow.transition(finding, "verified", manager_id, "现场复查合格")
+        elif age > 10 and rng.random() < 0.3:
+            workflow.transition(finding, "rectification_submitted", manager_id, "已提交整改报告")
+
+
+def run(enterprise_count: int = 36) -> str:
+    if db.session.scalar(sa.select(User.id).where(User.username == "admin")):
+        return "Demo data already present; nothing changed."
+    rng = random.Random(20261125)
+    users = _users()
+    inspectors = [users["zhang.wei"], users["zhao.min"]]
+    enterprises = _enterprises(rng, enterprise_count)
+    inspections_made = 0
+    for enterprise in enterprises:
+        for days_ago in sorted(rng.sample(range(1, 120), k=rng.randint(1, 4)), reverse=True):
+            inspection = _inspection(rng, enterprise, rng.choice(inspectors), days_ago)
+            _progress(rng, inspection, users["li.na"])
+            inspections_made += 1
+    logins = ", ".join(username for username, _, _ in USERS)
+    return (f"Demo data: {len(enterprises)} enterprises, {inspections_made} inspections. "
+            f"Log in as {logins} with password {PASSWORD!r}.")

@@ -1,3 +1,4 @@
+import sys
 from pathlib import Path
 
 import click
@@ -16,7 +17,7 @@ def import_command(file: Path):
     """Import enterprises from a CSV or XLSX FILE (Chinese or English headers); all rows or none."""
 
     def progress(rows):
-        with click.progressbar(rows, label="Checking rows", file=click.get_text_stream("stderr")) as bar:
+        with click.progressbar(rows, label="Checking rows", file=sys.stderr) as bar:
             yield from bar
 
     try:

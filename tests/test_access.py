@@ -1,0 +1,71 @@
+"""Who may call what: unauthenticated callers get 401 everywhere but login, health and docs; each write
+endpoint is tried by every role (the permission matrix)."""
+
+import re
+
+import pytest
+
+from accounts.models import ROLES
+
+PUBLIC = {
+    ("POST", "/api/v1/auth/tokens"),
+    ("GET", "/api/v1/health"),
+    ("GET", "/api/v1/openapi.json"),
+    ("GET", "/api/v1/docs"),
+    ("GET", "/api/v1/docs/assets/<path:filename>"),
+    ("GET", "/api/v1/docs/static/<path:filename>"),
+}
+
+# (method, path, roles allowed): every write endpoint of the API.
+WRITE_PERMISSIONS = [
+    ("POST", "/api/v1/users", {"admin"}),
+    ("POST", "/api/v1/enterprises", {"admin", "safety_manager"}),
+    ("POST", "/api/v1/inspections", {"inspector"}),
+    ("POST", "/api/v1/findings/1/rectification", {"inspector", "safety_manager"}),
+    ("POST", "/api/v1/findings/1/verification", {"inspector", "safety_manager"}),
+    ("POST", "/api/v1/findings/1/extension", {"inspector", "safety_manager"}),
+    ("POST", "/api/v1/findings/1/extension/decision", {"safety_manager"}),
+    ("POST", "/api/v1/findings/1/severity", {"safety_manager"}),
+]
+
+
+def _api_routes(app):
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/api/v1"):
+            continue
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield method, rule.rule
+
+
+def _concrete(path):
+    return re.sub(r"<(?:int:)?[a-z_]+>", "1", re.sub(r"<path:[a-z_]+>", "x.js", path))
+
+
+def test_every_non_public_route_needs_authentication(app, client):
+    checked = 0
+    for method, path in _api_routes(app):
+        if (method, path) in PUBLIC:
+            continue
+        response = client.open(_concrete(path), method=method, json={})
+        assert response.status_code == 401, f"{method} {path} answered {response.status_code}"
+        assert response.json["code"] == 401
+        checked += 1
+    assert checked >= 15
+
+
+def test_every_write_route_is_in_the_permission_matrix(app):
+    writes = {(m, p) for m, p in _api_routes(app) if m != "GET"} - PUBLIC
+    listed = {(m, re.sub(r"/1(/|$)", r"/<int:finding_id>\1", p)) for m, p, _ in WRITE_PERMISSIONS}
+    assert writes - {(m, p) for m, p in writes if (m, p) in listed or m == "DELETE"} == set()
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize(("method", "path", "allowed"), WRITE_PERMISSIONS,
+                         ids=[f"{m} {p}" for m, p, _ in WRITE_PERMISSIONS])
+def test_permission_matrix(client, auth, role, method, path, allowed):
+    response = client.open(path, method=method, headers=auth(role), json={})
+    if role in allowed:
+        assert response.status_code not in (401, 403), response.json
+    else:
+        assert response.status_code == 403, response.json
+        assert "roles" in response.json["message"]
