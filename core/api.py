@@ -9,12 +9,15 @@ from __future__ import annotations
 import flask_smorest
 from flask import jsonify
 from flask_smorest import Api
+from flask_wtf.csrf import CSRFProtect
 from marshmallow import Schema, fields
 from sqlalchemy.exc import IntegrityError
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import HTTP_STATUS_CODES
 
 from core.errors import DomainError
+
+csrf = CSRFProtect()
 
 API_PREFIX = "/api/v1"
 
@@ -37,6 +40,12 @@ class ErrorSchema(Schema):
 
 class _Api(Api):
     ERROR_SCHEMA = ErrorSchema
+
+    def register_blueprint(self, blp, **options):
+        # Token-authenticated API calls carry no CSRF token; cookie-authenticated ones are checked in
+        # ``_require_login`` instead.
+        csrf.exempt(blp)
+        super().register_blueprint(blp, **options)
 
 
 api = _Api()
@@ -80,6 +89,7 @@ def init_app(app):
         },
     )
     api.init_app(app)
+    csrf.init_app(app)
     app.register_error_handler(DomainError, _domain_error)
     app.register_error_handler(IntegrityError, _integrity_error)
     app.register_error_handler(HTTPException, _http_error)
@@ -92,6 +102,7 @@ def public(view):
 
 
 def _require_login():
+    """Views need a user unless ``@public``; writes from a browser session also need its CSRF token."""
     from flask import current_app, request
     from flask_login import current_user
     from werkzeug.exceptions import Unauthorized
@@ -99,9 +110,12 @@ def _require_login():
     view = current_app.view_functions.get(request.endpoint)
     view_class = getattr(view, "view_class", None)
     method_view = getattr(view_class, request.method.lower(), None) if view_class else None
-    if getattr(method_view or view, "is_public", False) or current_user.is_authenticated:
+    if getattr(method_view or view, "is_public", False):
         return None
-    raise Unauthorized("Authentication required: send 'Authorization: Bearer <token>' (POST /api/v1/auth/tokens).")
+    if not current_user.is_authenticated:
+        raise Unauthorized("Authentication required: send 'Authorization: Bearer <token>' (POST /api/v1/auth/tokens).")
+    if "Authorization" not in request.headers and request.method not in ("GET", "HEAD", "OPTIONS"):
+        csrf.protect()  # cookie-authenticated: the pages' scripts send the X-CSRFToken header
 
 
 class Blueprint(flask_smorest.Blueprint):

@@ -1,0 +1,5 @@
+"""Red and yellow cards (红黄牌分类警示): kept current from findings by the rules in ``risk_rules.cards``."""
+
+
+def init_app(app):
+    pass
