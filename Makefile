@@ -17,6 +17,7 @@ install: $(BIN)/.installed
 
 run: install
 	$(BIN)/flask --app app db upgrade
+	$(BIN)/flask --app app checklists load
 	$(BIN)/flask --app app seed-demo
 	$(BIN)/flask --app app run --host $(HOST) --port $(PORT)
 

@@ -2,4 +2,7 @@
 
 
 def init_app(app):
-    pass
+    from cards.routes import blp
+    from core.api import api
+
+    api.register_blueprint(blp)

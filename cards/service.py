@@ -1,7 +1,168 @@
-"""Card lifecycle. (Being written: ``reevaluate`` is the entry point other packages call.)"""
+"""Keep cards current and run their lifecycle: issue, escalate, add reasons, lift (摘牌).
+
+Cards are never lowered or lifted by the rules themselves: lifting is a safety manager's act after a
+passing re-inspection.
+"""
+
+from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date, timedelta
+
+from flask import current_app
+
+from audit import service as audit
+from cards import facts as card_facts
+from cards.models import Card, CardEvent, CardReason
+from core.db import db, utcnow
+from core.errors import Conflict, Invalid
+from core.time import local_date
+from risk_rules import cards as rules
+
+COLOUR_RANK = {None: 0, "yellow": 1, "red": 2}
+_AUDITED = ("colour", "status", "lifted_on", "lift_reason")
 
 
-def reevaluate(enterprise_ids: Iterable[int]) -> None:
-    """Bring the cards of these enterprises in line with their findings (flush only)."""
+def ruleset() -> rules.RuleSet:
+    """The rule set in force: ``CARD_RULESET`` (a data file) or the project's default, loaded once."""
+    cache = current_app.extensions.setdefault("card_ruleset", {})
+    path = current_app.config.get("CARD_RULESET")
+    if path not in cache:
+        cache[path] = rules.load_ruleset(path) if path else rules.default_ruleset()
+    return cache[path]
+
+
+def _fresh_reasons(decision: rules.Decision, consumed) -> list[rules.Reason]:
+    """Drop reasons whose every trigger was already answered by a lifted card."""
+    kept = []
+    for reason in decision.reasons:
+        findings, cards = consumed.get(reason.rule_id, (set(), set()))
+        if not (set(reason.finding_ids) <= findings and set(reason.card_ids) <= cards):
+            kept.append(reason)
+    return kept
+
+
+def decide(entry: card_facts.EnterpriseFacts, rule_set: rules.RuleSet, today: date) -> list[rules.Reason]:
+    return _fresh_reasons(rules.evaluate(entry.findings, entry.cards, rule_set, today), entry.consumed)
+
+
+def worst(reasons) -> str | None:
+    return max((r.colour for r in reasons), key=COLOUR_RANK.__getitem__, default=None)
+
+
+def _yellow_days(rule_set: rules.RuleSet) -> int:
+    return next((r.params.get("days", 90) for r in rule_set.rules if r.kind == "yellow_card_overdue"), 90)
+
+
+def _merge_reasons(card: Card, reasons: Iterable[rules.Reason]) -> bool:
+    """Add new rules and new triggers to the card's reasons; returns whether anything changed."""
+    by_rule = {row.rule_id: row for row in card.reasons}
+    changed = False
+    for reason in reasons:
+        row = by_rule.get(reason.rule_id)
+        if row is None:
+            card.reasons.append(CardReason(rule_id=reason.rule_id, colour=reason.colour, text_zh=reason.text_zh,
+                                           text_en=reason.text_en, finding_ids=sorted(reason.finding_ids),
+                                           card_ids=sorted(reason.card_ids)))
+            changed = True
+            continue
+        finding_ids = sorted(set(row.finding_ids) | set(reason.finding_ids))
+        card_ids = sorted(set(row.card_ids) | set(reason.card_ids))
+        if (finding_ids, card_ids) != (row.finding_ids, row.card_ids):
+            row.finding_ids, row.card_ids, changed = finding_ids, card_ids, True
+    return changed
+
+
+def _issue(enterprise_id: int, colour: str, today: date, origin: str, rule_set: rules.RuleSet,
+           actor_id: int | None = None, note: str = "") -> Card:
+    card = Card(enterprise_id=enterprise_id, colour=colour, issued_colour=colour, origin=origin, issued_on=today,
+                ruleset_version=rule_set.version if origin == "rule" else "", issued_by_id=actor_id,
+                manual_reason=note,
+                rectification_due=today + timedelta(days=_yellow_days(rule_set)) if colour == "yellow" else None,
+                events=[CardEvent(action="issued", colour=colour, actor_id=actor_id, note=note)])
+    db.session.add(card)
+    return card
+
+
+def _escalate(card: Card, actor_id: int | None = None, note: str = "") -> None:
+    card.colour, card.escalated_dt = "red", utcnow()
+    card.events.append(CardEvent(action="escalated", colour="red", actor_id=actor_id, note=note))
+
+
+def _apply(enterprise_id: int, entry: card_facts.EnterpriseFacts, reasons, rule_set, today) -> Card | None:
+    colour, card = worst(reasons), entry.active
+    if colour is None:
+        return card
+    if card is None:
+        card = _issue(enterprise_id, colour, today, "rule", rule_set)
+    elif COLOUR_RANK[colour] > COLOUR_RANK[card.colour]:
+        _escalate(card)
+    if _merge_reasons(card, reasons) and card.id is not None and card.events[-1].action != "escalated":
+        card.events.append(CardEvent(action="reasons_added", colour=card.colour))
+    return card
+
+
+def reevaluate(enterprise_ids: Iterable[int] | None) -> int:
+    """Bring the cards of these enterprises (``None``: all) in line with their findings; flush only.
+
+    Set-based: the facts of all enterprises come from a fixed number of queries. Returns how many
+    enterprises were evaluated.
+    """
+    rule_set, today = ruleset(), local_date()
+    everything = card_facts.load(enterprise_ids, rules.relevant_since(rule_set, today))
+    for enterprise_id, entry in everything.items():
+        before = entry.active.colour if entry.active else None
+        card = _apply(enterprise_id, entry, decide(entry, rule_set, today), rule_set, today)
+        if card is not None and card.colour != before:
+            db.session.flush()
+            audit.record(f"card.{'issued' if before is None else 'escalated'}", card, {"colour": before},
+                         {"colour": card.colour})
+    db.session.flush()
+    return len(everything)
+
+
+def reevaluate_all() -> int:
+    return reevaluate(None)
+
+
+def issue_manual(enterprise_id: int, colour: str, reason: str, actor_id: int) -> Card:
+    """A manager issues a card with a written reason (e.g. inspection refused, an accident)."""
+    entry = card_facts.load([enterprise_id], local_date()).get(enterprise_id)
+    card = entry.active if entry else None
+    if card is not None and COLOUR_RANK[card.colour] >= COLOUR_RANK[colour]:
+        raise Conflict(f"the enterprise already holds an active {card.colour} card (id {card.id})")
+    manual = rules.Reason(rule_id="MANUAL", colour=colour, text_zh=f"管理人员发牌：{reason}",
+                          text_en=f"Issued by a manager: {reason}")
+    if card is None:
+        card = _issue(enterprise_id, colour, local_date(), "manual", ruleset(), actor_id, reason)
+    else:
+        _escalate(card, actor_id, reason)
+    _merge_reasons(card, [manual])
+    db.session.flush()
+    audit.record("card.issued_manually", card, None, {"colour": colour, "reason": reason}, actor_id)
+    return card
+
+
+def lift(card: Card, reason: str, reinspection, actor_id: int) -> Card:
+    """Lift a card after a passing re-inspection; refused while a triggering finding is unresolved."""
+    from inspections.models import Finding
+
+    if card.status != "active":
+        raise Conflict(f"card {card.id} is already {card.status}")
+    if reinspection.enterprise_id != card.enterprise_id or reinspection.inspected_dt <= card.issued_dt:
+        raise Invalid("the re-inspection must be of this enterprise and after the card was issued",
+                      field="reinspection_id")
+    if any(f.status != "verified" for f in reinspection.findings):
+        raise Conflict("the re-inspection found hazards that are not yet verified; it did not pass")
+    triggering = {fid for row in card.reasons for fid in row.finding_ids}
+    still_open = sorted(f.id for f in db.session.scalars(db.select(Finding).where(
+        Finding.id.in_(triggering), Finding.status != "verified")))
+    if still_open:
+        raise Conflict(f"triggering finding(s) {', '.join(map(str, still_open))} are not verified yet")
+    before = audit.snapshot(card, _AUDITED)
+    card.status, card.lifted_dt, card.lifted_on = "lifted", utcnow(), local_date()
+    card.lifted_by_id, card.lift_reason, card.reinspection_id = actor_id, reason, reinspection.id
+    card.events.append(CardEvent(action="lifted", colour=card.colour, actor_id=actor_id, note=reason))
+    db.session.flush()
+    audit.record("card.lifted", card, before, audit.snapshot(card, _AUDITED), actor_id)
+    return card

@@ -29,6 +29,15 @@ def _int(env: dict, name: str, default: int) -> int:
     return value
 
 
+def _bool(env: dict, name: str, default: bool) -> bool:
+    raw = (env.get(name) or "").strip().lower()
+    if raw == "":
+        return default
+    if raw not in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+        raise ConfigError(f"{name}={env[name]!r} is not a yes/no value (use true or false)")
+    return raw in ("1", "true", "yes", "on")
+
+
 def database_url(raw: str) -> str:
     """Normalise a database URL to the drivers this project installs (psycopg 3 for PostgreSQL)."""
     for prefix in ("postgres://", "postgresql://"):
@@ -81,4 +90,8 @@ def load(instance_path: str, root_path: str, env: dict | None = None) -> dict:
         "MAX_CONTENT_LENGTH": _int(env, "MAX_UPLOAD_MB", 25) * 1024 * 1024,
         "DEADLINE_DAYS_GENERAL": _int(env, "DEADLINE_DAYS_GENERAL", 15),
         "DEADLINE_DAYS_MAJOR": _int(env, "DEADLINE_DAYS_MAJOR", 90),
+        "MAX_PHOTO_PIXELS": _int(env, "MAX_PHOTO_PIXELS", 50_000_000),
+        "MAX_PHOTOS_PER_FINDING": _int(env, "MAX_PHOTOS_PER_FINDING", 10),
+        "PHOTO_KEEP_ORIGINALS": _bool(env, "PHOTO_KEEP_ORIGINALS", False),
+        "CARD_RULESET": env.get("CARD_RULESET") or None,
     }

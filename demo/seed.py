@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from accounts import service as accounts
 from accounts.models import User
+from checklists.service import sync_from_files
 from core.db import db
 from core.time import local_date, zone
 from enterprises.credit_code import check_character
@@ -118,6 +119,7 @@ def run(enterprise_count: int = 36) -> str:
     if db.session.scalar(sa.select(User.id).where(User.username == "admin")):
         return "Demo data already present; nothing changed."
     rng = random.Random(20261125)
+    sync_from_files()
     users = _users()
     inspectors = [users["zhang.wei"], users["zhao.min"]]
     enterprises = _enterprises(rng, enterprise_count)

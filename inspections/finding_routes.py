@@ -16,6 +16,7 @@ from inspections.schemas import (
     SeverityChangeSchema,
     VerificationSchema,
 )
+from photos import service as photos
 
 blp = Blueprint("findings", __name__, url_prefix="/api/v1/findings", description="Findings (隐患) and rectification")
 
@@ -47,8 +48,9 @@ def _commit(finding):
 @blp.response(200, FindingDetailSchema)
 def rectification(data, finding_id):
     """Report what the enterprise did to rectify the finding (open → rectification_submitted)."""
-    return _commit(findings.transition(findings.get(finding_id), "rectification_submitted", current_user.id,
-                                       data["note"]))
+    finding = findings.get(finding_id)
+    photos.attach(finding, data["photo_ids"], "rectification")
+    return _commit(findings.transition(finding, "rectification_submitted", current_user.id, data["note"]))
 
 
 @blp.route("/<int:finding_id>/verification", methods=["POST"])

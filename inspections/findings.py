@@ -10,6 +10,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 
 from audit import service as audit
+from cards import service as cards
 from core.db import db, utcnow
 from core.errors import Conflict, Invalid, NotFound
 from core.time import day_start, local_date
@@ -65,6 +66,7 @@ def transition(finding: Finding, action: str, actor_id: int, note: str = "") -> 
     _log(finding, action, actor_id, note, from_status=previous)
     db.session.flush()
     audit.record(f"finding.{action}", finding, before, audit.snapshot(finding, _AUDITED), actor_id)
+    cards.reevaluate([finding.enterprise_id])
     return finding
 
 
@@ -98,6 +100,7 @@ def decide_extension(finding: Finding, approved: bool, note: str, actor_id: int)
     _log(finding, f"extension_{extension.status}", actor_id, note)
     db.session.flush()
     audit.record(f"extension.{extension.status}", finding, before, audit.snapshot(finding, _AUDITED), actor_id)
+    cards.reevaluate([finding.enterprise_id])
     return extension
 
 
@@ -109,4 +112,5 @@ def change_severity(finding: Finding, severity: str, reason: str, actor_id: int)
     _log(finding, f"severity_{severity}", actor_id, reason)
     db.session.flush()
     audit.record("finding.severity_changed", finding, before, audit.snapshot(finding, _AUDITED), actor_id)
+    cards.reevaluate([finding.enterprise_id])
     return finding

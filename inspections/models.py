@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -10,6 +11,9 @@ from core.db import UTCDateTime, db, utcnow
 from core.time import local_date
 from enterprises.models import Enterprise
 from risk_rules.dates import is_overdue
+
+if TYPE_CHECKING:
+    from photos.models import FindingPhoto
 
 DOMAINS = ("hazardous_chemicals", "gas", "construction")
 RESULTS = ("passed", "failed", "not_applicable")
@@ -93,6 +97,9 @@ class Finding(db.Model):
     )
     extensions: Mapped[list[ExtensionRequest]] = relationship(
         cascade="all, delete-orphan", order_by="ExtensionRequest.id", lazy="selectin"
+    )
+    photo_links: Mapped[list[FindingPhoto]] = relationship(
+        cascade="all, delete-orphan", order_by="FindingPhoto.id", lazy="selectin"
     )
 
     @property

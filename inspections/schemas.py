@@ -2,6 +2,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from accounts.schemas import UserRefSchema
 from inspections.models import CATEGORIES, DOMAINS, RESULTS, SEVERITIES, STATUSES
+from photos.schemas import FindingPhotoSchema
 
 _text = fields.String
 
@@ -20,6 +21,8 @@ class FindingCreateSchema(Schema):
     deadline = fields.Date(load_default=None, metadata={
         "description": "rectification deadline (zone's local date); default from severity"})
     responsible_person = _text(load_default="", validate=validate.Length(max=100))
+    photo_ids = fields.List(fields.Integer(strict=True), load_default=list, load_only=True,
+                            validate=validate.Length(max=20), metadata={"description": "uploaded photo ids"})
 
 
 class InspectionCreateSchema(Schema):
@@ -83,6 +86,7 @@ class FindingSchema(FindingCreateSchema):
     is_overdue = fields.Boolean(dump_only=True)
     found_dt = fields.AwareDateTime(dump_only=True)
     closed_dt = fields.AwareDateTime(dump_only=True, allow_none=True)
+    photos = fields.List(fields.Nested(FindingPhotoSchema), attribute="photo_links", dump_only=True)
 
 
 class FindingDetailSchema(FindingSchema):
@@ -116,6 +120,8 @@ class FindingQuerySchema(Schema):
 
 class RectificationSchema(Schema):
     note = _text(required=True, validate=validate.Length(min=1, max=5000))
+    photo_ids = fields.List(fields.Integer(strict=True), load_default=list, validate=validate.Length(max=20),
+                            metadata={"description": "uploaded 'after' photos"})
 
 
 class VerificationSchema(Schema):

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import timedelta
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
 
 from audit import service as audit
+from cards import service as cards
+from checklists import service as checklists
 from core.db import db
 from core.errors import Conflict, Invalid, NotFound
 from core.time import local_date
 from enterprises import service as enterprises
 from inspections.models import ChecklistResult, Finding, FindingEvent, Inspection
+from photos import service as photos
 
 
 def payload_digest(data: dict) -> str:
@@ -46,17 +49,39 @@ def _stored(client_id: str, digest: str, inspector_id: int) -> Inspection | None
     return existing
 
 
-def _deadline(finding: dict, severity: str, found_on):
+def _deadline(finding: dict, severity: str, found_on, item) -> date:
+    """The deadline the inspector set, else the checklist item's usual one, else the default for the severity."""
     if finding["deadline"] is not None:
         if finding["deadline"] < found_on:
             raise Invalid("the rectification deadline is before the inspection date", field="findings")
         return finding["deadline"]
-    days = current_app.config["DEADLINE_DAYS_MAJOR" if severity == "major" else "DEADLINE_DAYS_GENERAL"]
+    days = item.default_deadline_days if item is not None and severity == "general" else None
+    days = days or current_app.config["DEADLINE_DAYS_MAJOR" if severity == "major" else "DEADLINE_DAYS_GENERAL"]
     return found_on + timedelta(days=days)
+
+
+def _checklist_items(data: dict, found_on) -> dict:
+    """The items of the checklist in force on the inspection date, checking every code the client sent."""
+    items = {item.code: item for item in checklists.version_for(data["domain"], found_on).items}
+    sent = [row["item_code"] for row in data["checklist"]] + [f["item_code"] for f in data["findings"]]
+    unknown = sorted({code for code in sent if code and code not in items})
+    if unknown:
+        raise Invalid(f"item(s) {', '.join(unknown)} are not in the {data['domain']} checklist in force on "
+                      f"{found_on}", field="checklist")
+    return items
+
+
+def _severity(finding: dict, items: dict) -> str:
+    # A failed item of a determination standard is a major hazard by that standard, whatever the client says.
+    item = items.get(finding["item_code"])
+    if item is not None and item.is_major:
+        return "major"
+    return finding["severity"] or "general"
 
 
 def _build(data: dict, digest: str, inspector_id: int) -> Inspection:
     found_on = local_date(data["inspected_dt"])
+    items = _checklist_items(data, found_on)
     inspection = Inspection(
         client_id=str(data["client_id"]),
         payload_sha256=digest,
@@ -65,19 +90,20 @@ def _build(data: dict, digest: str, inspector_id: int) -> Inspection:
         **{k: data[k] for k in ("enterprise_id", "domain", "inspected_dt", "location", "latitude", "longitude",
                                 "notes")},
     )
-    for item in data["findings"]:
-        severity = item["severity"] or "general"
+    for finding in data["findings"]:
+        severity = _severity(finding, items)
         inspection.findings.append(Finding(
             enterprise_id=data["enterprise_id"],
-            item_code=item["item_code"],
-            description=item["description"],
-            category=item["category"],
+            item_code=finding["item_code"],
+            description=finding["description"],
+            category=finding["category"],
             severity=severity,
-            deadline=_deadline(item, severity, found_on),
-            responsible_person=item["responsible_person"],
+            deadline=_deadline(finding, severity, found_on, items.get(finding["item_code"])),
+            responsible_person=finding["responsible_person"],
             found_dt=data["inspected_dt"],
             events=[FindingEvent(action="created", to_status="open", actor_id=inspector_id)],
         ))
+        photos.attach(inspection.findings[-1], finding["photo_ids"], "evidence")
     return inspection
 
 
@@ -104,4 +130,5 @@ def record(data: dict, inspector_id: int) -> tuple[Inspection, bool]:
         return existing, False
     audit.record("inspection.created", inspection, None, {"client_id": client_id,
                                                           "findings": [f.id for f in inspection.findings]})
+    cards.reevaluate([inspection.enterprise_id])
     return inspection, True

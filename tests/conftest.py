@@ -52,14 +52,21 @@ def app(database_uri, tmp_path_factory):
         "UPLOAD_DIR": str(tmp_path_factory.mktemp("uploads")),
     })
     with app.app_context():
+        from checklists.service import sync_from_files
+
         db.create_all()
+        sync_from_files()
+        db.session.commit()
     yield app
     with app.app_context():
         db.engine.dispose()
 
 
+REFERENCE_TABLES = {"checklist_versions", "checklist_items"}  # loaded once per run, like at deploy
+
+
 def _wipe():
-    tables = [t.name for t in reversed(db.metadata.sorted_tables)]
+    tables = [t.name for t in reversed(db.metadata.sorted_tables) if t.name not in REFERENCE_TABLES]
     if db.engine.dialect.name == "postgresql":
         db.session.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
     else:
@@ -154,8 +161,8 @@ def inspection_payload(enterprise_id: int, **fields) -> dict:
         "domain": "hazardous_chemicals",
         "inspected_dt": datetime(2026, 11, 20, 2, 30, tzinfo=UTC).isoformat(),
         "location": "罐区",
-        "checklist": [{"item_code": "HC-01", "result": "passed"}, {"item_code": "HC-12", "result": "failed"}],
-        "findings": [{"item_code": "HC-12", "description": "罐区未设置可燃气体检测报警装置", "category": "thing",
+        "checklist": [{"item_code": "HC-01", "result": "passed"}, {"item_code": "HC-G-01", "result": "failed"}],
+        "findings": [{"item_code": "HC-G-01", "description": "装卸区安全警示标志缺失", "category": "thing",
                       "responsible_person": "王工"}],
     } | fields
 

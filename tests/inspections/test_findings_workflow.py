@@ -63,18 +63,18 @@ def test_extension_approved_moves_the_deadline(client, auth, finding_id):
     assert decided.status_code == 200
     assert decided.json["deadline"] == "2027-01-31"
     [extension] = decided.json["extensions"]
-    assert (extension["status"], extension["previous_deadline"]) == ("approved", "2026-12-05")
+    assert (extension["status"], extension["previous_deadline"]) == ("approved", "2026-11-27")
 
 
 def test_extension_rejected_keeps_the_deadline(client, auth, finding_id):
     _act(client, auth("inspector"), finding_id, "extension", new_deadline="2027-01-31", reason="r")
     decided = _act(client, auth("safety_manager"), finding_id, "extension/decision", approved=False, note="不同意")
-    assert decided.json["deadline"] == "2026-12-05"
+    assert decided.json["deadline"] == "2026-11-27"
     assert decided.json["events"][-1]["action"] == "extension_rejected"
 
 
 def test_extension_must_move_the_deadline_later(client, auth, finding_id):
-    response = _act(client, auth("inspector"), finding_id, "extension", new_deadline="2026-12-01", reason="r")
+    response = _act(client, auth("inspector"), finding_id, "extension", new_deadline="2026-11-25", reason="r")
     assert response.status_code == 422 and "new_deadline" in response.json["errors"]["json"]
 
 

@@ -19,8 +19,8 @@ def test_inspection_is_stored_with_results_and_findings(client, auth, make_enter
     assert [r["result"] for r in body["checklist"]] == ["passed", "failed"]
     [finding] = body["findings"]
     assert finding["status"] == "open" and finding["enterprise_id"] == enterprise
-    # Inspected 2026-11-20 10:30 in Shanghai; general findings default to 15 days.
-    assert finding["deadline"] == "2026-12-05"
+    # Inspected 2026-11-20 10:30 in Shanghai; HC-G-01's usual rectification time is 7 days.
+    assert finding["deadline"] == "2026-11-27"
 
 
 def test_retry_with_same_content_returns_the_stored_inspection(app, client, auth, make_enterprise):
@@ -52,7 +52,7 @@ def test_failed_item_without_finding_is_rejected(client, auth, make_enterprise):
     payload = inspection_payload(make_enterprise(), findings=[])
     response = _post(client, auth("inspector"), payload)
     assert response.status_code == 422
-    assert "HC-12" in response.json["errors"]["json"]["findings"][0]
+    assert "HC-G-01" in response.json["errors"]["json"]["findings"][0]
 
 
 def test_unknown_enterprise_is_404_and_nothing_is_stored(app, client, auth):

@@ -1,0 +1,70 @@
+"""Checklist versions in the database: sync from the data files, pick the version in force, local items."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+
+from audit import service as audit
+from checklists.models import ChecklistItem, ChecklistVersion
+from core.db import db
+from core.errors import Conflict, NotFound
+from risk_rules import checklists as standards
+
+_ITEM_FIELDS = ("text_zh", "text_en", "category", "is_major", "clause", "default_deadline_days")
+
+
+def sync_from_files(directory=None) -> tuple[int, int]:
+    """Insert or update every version and item of the data files; local items are left alone.
+
+    Returns (versions, items) seen. Safe to run at every deploy.
+    """
+    sources = standards.load_checklists(directory)
+    for source in sources:
+        version = db.session.scalar(sa.select(ChecklistVersion).filter_by(domain=source.domain,
+                                                                          version=source.version))
+        if version is None:
+            version = ChecklistVersion(domain=source.domain, version=source.version)
+            db.session.add(version)
+        for name in ("standard", "title_zh", "title_en", "effective_from", "effective_to"):
+            setattr(version, name, getattr(source, name))
+        existing = {item.code: item for item in version.items}
+        for item in source.items:
+            row = existing.get(item.code) or ChecklistItem(code=item.code)
+            for name in _ITEM_FIELDS:
+                setattr(row, name, getattr(item, name))
+            if row.id is None:
+                version.items.append(row)
+    db.session.flush()
+    return len(sources), sum(len(source.items) for source in sources)
+
+
+def versions() -> list[ChecklistVersion]:
+    query = sa.select(ChecklistVersion).order_by(ChecklistVersion.domain, ChecklistVersion.effective_from)
+    return db.session.scalars(query).all()
+
+
+def version_for(domain: str, on: date) -> ChecklistVersion:
+    """The version of the domain's checklist in force on ``on`` (the inspection's local date)."""
+    version = db.session.scalar(
+        sa.select(ChecklistVersion)
+        .where(ChecklistVersion.domain == domain, ChecklistVersion.effective_from <= on,
+               sa.or_(ChecklistVersion.effective_to.is_(None), ChecklistVersion.effective_to >= on))
+        .order_by(ChecklistVersion.effective_from.desc())
+        .limit(1)
+    )
+    if version is None:
+        raise NotFound(f"no {domain} checklist is in force on {on}")
+    return version
+
+
+def add_local_item(domain: str, on: date, data: dict) -> ChecklistItem:
+    version = version_for(domain, on)
+    if any(item.code == data["code"] for item in version.items):
+        raise Conflict(f"item {data['code']} already exists in {domain} version {version.version}", field="code")
+    item = ChecklistItem(is_local=True, **data)
+    version.items.append(item)
+    db.session.flush()
+    audit.record("checklist_item.added", item, None, {"code": item.code, "version_id": version.id})
+    return item

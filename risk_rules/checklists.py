@@ -1,0 +1,218 @@
+"""Inspection checklists per domain, versioned by the determination standard they come from.
+
+One YAML file per standard version in ``risk_rules/checklists/``. Items of a major-hazard determination
+standard (重大事故隐患判定标准) are major: a failed item makes the finding a major hazard automatically
+(domain README section 2). Each file also carries general (non-major) items an inspector checks, each
+citing its own basis. A successor standard (e.g. AQ 3067—2026 after 安监总管三〔2017〕121号) is a new
+file with its own dates; :func:`version_for` picks the one in force on a date.
+
+These files are seed data: administrators must still be able to add and edit items in the database.
+
+Item codes are unique across *all* files, including successor versions: a finding stores only the code,
+and the repeat-violation card rule matches findings by code.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+DOMAINS = ("hazardous_chemicals", "gas", "construction")
+CATEGORIES = ("thing", "person", "management")  # 物, 人, 管理
+DEFAULT_DIRECTORY = Path(__file__).parent / "checklists"
+CODE_PATTERN = re.compile(r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$")
+
+_FILE_KEYS = {
+    "domain",
+    "standard",
+    "title_zh",
+    "title_en",
+    "version",
+    "effective_from",
+    "effective_to",
+    "note",
+    "items",
+}
+_ITEM_KEYS = {"code", "text_zh", "text_en", "category", "is_major", "basis", "default_deadline_days"}
+
+
+class ChecklistError(ValueError):
+    """A checklist file that cannot be used; the message names the file and item."""
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    code: str
+    text_zh: str
+    text_en: str
+    category: str  # "thing" | "person" | "management"
+    is_major: bool  # True for items of the determination standard
+    standard: str  # basis: the document the item comes from
+    version: str
+    clause: str
+    default_deadline_days: int | None = None
+
+
+@dataclass(frozen=True)
+class StandardVersion:
+    domain: str
+    standard: str  # e.g. "安监总管三〔2017〕121号"
+    title_zh: str
+    title_en: str
+    version: str
+    effective_from: date
+    effective_to: date | None  # last day in force (inclusive); None while current
+    items: tuple[ChecklistItem, ...]
+    note: str = ""  # provenance caveats (unverified dates, superseding editions not yet loaded...)
+
+    def in_force(self, on: date) -> bool:
+        return self.effective_from <= on and (self.effective_to is None or on <= self.effective_to)
+
+
+def load_checklists(directory: Path | None = None) -> list[StandardVersion]:
+    """Load and validate every ``*.yaml`` in ``directory`` (default: the packaged checklists).
+
+    Checks required fields, domains, categories, code format, codes unique across all files, and that
+    versions of one domain do not overlap in time. Raises :class:`ChecklistError` naming file and item.
+    Sorted by domain then ``effective_from``.
+    """
+    directory = DEFAULT_DIRECTORY if directory is None else Path(directory)
+    versions: list[StandardVersion] = []
+    code_files: dict[str, str] = {}
+    for path in sorted(directory.glob("*.yaml")):
+        version = _load_file(path)
+        for item in version.items:
+            if item.code in code_files:
+                raise ChecklistError(
+                    f"{path.name}: item {item.code}: code already used in {code_files[item.code]}"
+                )
+            code_files[item.code] = path.name
+        versions.append(version)
+    versions.sort(key=lambda v: (v.domain, v.effective_from))
+    for a, b in zip(versions, versions[1:], strict=False):
+        if a.domain == b.domain and (a.effective_to is None or a.effective_to >= b.effective_from):
+            raise ChecklistError(
+                f"{a.domain}: {a.standard} ({a.version}) and {b.standard} ({b.version}) overlap in time; "
+                f"set effective_to of the older one before {b.effective_from}"
+            )
+    return versions
+
+
+def version_for(versions: list[StandardVersion], domain: str, on: date) -> StandardVersion:
+    """The version of ``domain``'s checklist in force on local date ``on``; LookupError if none."""
+    for version in versions:
+        if version.domain == domain and version.in_force(on):
+            return version
+    raise LookupError(f"no {domain!r} checklist in force on {on.isoformat()}")
+
+
+def find_item(versions: list[StandardVersion], code: str) -> ChecklistItem:
+    """The item with ``code`` in any loaded version; LookupError if unknown."""
+    for version in versions:
+        for item in version.items:
+            if item.code == code:
+                return item
+    raise LookupError(f"unknown checklist item {code!r}")
+
+
+def _load_file(path: Path) -> StandardVersion:
+    where = path.name
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise ChecklistError(f"{where}: cannot read: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ChecklistError(f"{where}: must be a mapping")
+    _check_keys(data, _FILE_KEYS, _FILE_KEYS - {"effective_to", "note"}, where)
+    if data["domain"] not in DOMAINS:
+        raise ChecklistError(f"{where}: domain must be one of {DOMAINS}, got {data['domain']!r}")
+    standard, version = _text(data, "standard", where), _text(data, "version", where)
+    effective_from = _date(data["effective_from"], f"{where}: effective_from")
+    effective_to = (
+        None if data.get("effective_to") is None else _date(data["effective_to"], f"{where}: effective_to")
+    )
+    if effective_to is not None and effective_to < effective_from:
+        raise ChecklistError(
+            f"{where}: effective_to {effective_to} is before effective_from {effective_from}"
+        )
+    if not isinstance(data["items"], list) or not data["items"]:
+        raise ChecklistError(f"{where}: 'items' must be a non-empty list")
+    items = tuple(
+        _load_item(raw, f"{where}: item #{i + 1}", standard, version) for i, raw in enumerate(data["items"])
+    )
+    return StandardVersion(
+        domain=data["domain"],
+        standard=standard,
+        title_zh=_text(data, "title_zh", where),
+        title_en=_text(data, "title_en", where),
+        version=version,
+        effective_from=effective_from,
+        effective_to=effective_to,
+        items=items,
+        note=str(data.get("note") or "").strip(),
+    )
+
+
+def _load_item(raw: Any, where: str, standard: str, version: str) -> ChecklistItem:
+    if not isinstance(raw, dict):
+        raise ChecklistError(f"{where}: must be a mapping")
+    if isinstance(raw.get("code"), str):
+        where = f"{where} ({raw['code']})"
+    _check_keys(raw, _ITEM_KEYS, _ITEM_KEYS - {"default_deadline_days"}, where)
+    code = _text(raw, "code", where)
+    if not CODE_PATTERN.match(code):
+        raise ChecklistError(f"{where}: code must look like HC-01 or GAS-M-01, got {code!r}")
+    if raw["category"] not in CATEGORIES:
+        raise ChecklistError(f"{where}: category must be one of {CATEGORIES}, got {raw['category']!r}")
+    if not isinstance(raw["is_major"], bool):
+        raise ChecklistError(f"{where}: is_major must be true or false")
+    basis = raw["basis"]
+    if not isinstance(basis, dict) or set(basis) - {"standard", "version", "clause"} or "clause" not in basis:
+        raise ChecklistError(f"{where}: basis must be a mapping with clause (and optional standard, version)")
+    basis = {"standard": standard, "version": version, **basis}
+    if raw["is_major"] and basis["standard"] != standard:
+        raise ChecklistError(f"{where}: a major item must cite this file's determination standard {standard}")
+    days = raw.get("default_deadline_days")
+    if days is not None and (isinstance(days, bool) or not isinstance(days, int) or days < 1):
+        raise ChecklistError(f"{where}: default_deadline_days must be a positive integer, got {days!r}")
+    return ChecklistItem(
+        code=code,
+        text_zh=_text(raw, "text_zh", where),
+        text_en=_text(raw, "text_en", where),
+        category=raw["category"],
+        is_major=raw["is_major"],
+        standard=_text(basis, "standard", f"{where}: basis"),
+        version=_text(basis, "version", f"{where}: basis"),
+        clause=_text(basis, "clause", f"{where}: basis"),
+        default_deadline_days=days,
+    )
+
+
+def _check_keys(data: dict, allowed: set[str], required: set[str], where: str) -> None:
+    if unknown := set(data) - allowed:
+        raise ChecklistError(f"{where}: unknown field(s) {sorted(unknown)}")
+    if missing := required - set(data):
+        raise ChecklistError(f"{where}: missing field(s) {sorted(missing)}")
+
+
+def _text(data: dict, key: str, where: str) -> str:
+    value = data[key]
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)  # e.g. an unquoted version: 2017
+    if not isinstance(value, str) or not value.strip():
+        raise ChecklistError(f"{where}: {key!r} must be a non-empty string")
+    return value.strip()
+
+
+def _date(value: Any, where: str) -> date:
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(str(value))
+    except ValueError as exc:
+        raise ChecklistError(f"{where} must be an ISO date (YYYY-MM-DD), got {value!r}") from exc

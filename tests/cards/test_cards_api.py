@@ -1,0 +1,211 @@
+"""Cards kept current from findings, their lifecycle, ledger, export and rule-set preview, through the API."""
+
+import io
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import openpyxl
+import pytest
+import sqlalchemy as sa
+
+from cards.models import Card, CardEvent
+from core.db import db
+from inspections.models import Finding
+from risk_rules.cards import default_ruleset
+from tests.conftest import inspection_payload
+
+MAJOR = {"item_code": "HC-12", "description": "罐区未设置可燃气体检测报警装置", "category": "thing"}
+GENERAL = {"item_code": "HC-G-01", "description": "警示标志缺失", "category": "thing"}
+
+
+def _inspect(client, headers, enterprise, findings, days_ago=1, **fields):
+    when = datetime.now(UTC) - timedelta(days=days_ago)
+    fields.setdefault("checklist", [{"item_code": f["item_code"], "result": "failed"} for f in findings])
+    payload = inspection_payload(enterprise, client_id=str(uuid.uuid4()), inspected_dt=when.isoformat(),
+                                 findings=findings, **fields)
+    response = client.post("/api/v1/inspections", headers=headers, json=payload)
+    assert response.status_code == 201, response.json
+    return response.json
+
+
+def _cards(client, headers, enterprise):
+    return client.get(f"/api/v1/enterprises/{enterprise}/cards", headers=headers).json
+
+
+@pytest.fixture
+def inspector(auth):
+    return auth("inspector")
+
+
+@pytest.fixture
+def manager(auth):
+    return auth("safety_manager")
+
+
+def test_failed_major_item_is_major_and_issues_a_yellow_card_with_its_reason(client, inspector, make_enterprise):
+    enterprise = make_enterprise()
+    inspection = _inspect(client, inspector, enterprise, [MAJOR | {"severity": "general"}])
+    [finding] = inspection["findings"]
+    assert finding["severity"] == "major"  # a determination-standard item overrides the client
+    [card] = _cards(client, inspector, enterprise)
+    assert (card["colour"], card["status"], card["origin"]) == ("yellow", "active", "rule")
+    [reason] = card["reasons"]
+    assert reason["rule_id"] == "Y1" and reason["finding_ids"] == [finding["id"]]
+    assert card["rectification_due"] is not None
+    assert [e["action"] for e in card["events"]] == ["issued"]
+
+
+def test_major_past_its_deadline_issues_red(client, inspector, make_enterprise):
+    enterprise = make_enterprise()
+    deadline = (datetime.now(UTC) - timedelta(days=3)).date().isoformat()
+    _inspect(client, inspector, enterprise, [MAJOR | {"deadline": deadline}], days_ago=20)
+    [card] = _cards(client, inspector, enterprise)
+    assert card["colour"] == "red"
+    assert [r["rule_id"] for r in card["reasons"]] == ["R1"]
+
+
+def test_yellow_escalates_to_red_when_the_deadline_passes(app, client, inspector, make_enterprise):
+    enterprise = make_enterprise()
+    tomorrow = (datetime.now(UTC) + timedelta(days=2)).date()
+    inspection = _inspect(client, inspector, enterprise, [MAJOR | {"deadline": tomorrow.isoformat()}])
+    with app.app_context():
+        from cards import service
+
+        finding = db.session.get(Finding, inspection["findings"][0]["id"])
+        finding.deadline = tomorrow - timedelta(days=5)  # time passes
+        service.reevaluate_all()
+        db.session.commit()
+    [card] = _cards(client, inspector, enterprise)
+    assert (card["colour"], card["issued_colour"]) == ("red", "yellow")
+    assert [e["action"] for e in card["events"]] == ["issued", "escalated"]
+    assert {r["rule_id"] for r in card["reasons"]} == {"Y1", "R1"}
+
+
+def test_general_findings_below_the_threshold_issue_nothing(client, inspector, make_enterprise):
+    enterprise = make_enterprise()
+    _inspect(client, inspector, enterprise, [GENERAL])
+    assert _cards(client, inspector, enterprise) == []
+
+
+def _close(client, headers, finding_id):
+    client.post(f"/api/v1/findings/{finding_id}/rectification", headers=headers, json={"note": "done"})
+    response = client.post(f"/api/v1/findings/{finding_id}/verification", headers=headers, json={"accepted": True})
+    assert response.status_code == 200
+
+
+def test_lifting_needs_closed_findings_and_a_passing_reinspection(client, inspector, manager, make_enterprise):
+    enterprise = make_enterprise()
+    finding_id = _inspect(client, inspector, enterprise, [MAJOR], days_ago=3)["findings"][0]["id"]
+    [card] = _cards(client, manager, enterprise)
+    clean = _inspect(client, inspector, enterprise, [], checklist=[{"item_code": "HC-12", "result": "passed"}],
+                     days_ago=0)
+    lift = {"reason": "复查合格", "reinspection_id": clean["id"]}
+    refused = client.post(f"/api/v1/cards/{card['id']}/lift", headers=manager, json=lift)
+    assert refused.status_code == 409 and str(finding_id) in refused.json["message"]
+    _close(client, inspector, finding_id)
+    earlier = _inspect(client, inspector, enterprise, [], days_ago=5)
+    too_early = client.post(f"/api/v1/cards/{card['id']}/lift", headers=manager,
+                            json=lift | {"reinspection_id": earlier["id"]})
+    assert too_early.status_code == 422
+    lifted = client.post(f"/api/v1/cards/{card['id']}/lift", headers=manager, json=lift)
+    assert lifted.status_code == 200, lifted.json
+    assert (lifted.json["status"], lifted.json["lift_reason"]) == ("lifted", "复查合格")
+    assert lifted.json["events"][-1]["action"] == "lifted"
+    # The lifted card's reasons do not issue a new card.
+    assert [c["status"] for c in _cards(client, manager, enterprise)] == ["lifted"]
+    again = client.post(f"/api/v1/cards/{card['id']}/lift", headers=manager, json=lift)
+    assert again.status_code == 409
+
+
+def test_second_major_within_a_year_after_lifting_issues_red(client, inspector, manager, make_enterprise):
+    enterprise = make_enterprise()
+    first = _inspect(client, inspector, enterprise, [MAJOR], days_ago=30)["findings"][0]["id"]
+    _close(client, inspector, first)
+    [card] = _cards(client, manager, enterprise)
+    clean = _inspect(client, inspector, enterprise, [], days_ago=0)
+    client.post(f"/api/v1/cards/{card['id']}/lift", headers=manager,
+                json={"reason": "ok", "reinspection_id": clean["id"]})
+    second = _inspect(client, inspector, enterprise, [MAJOR | {"item_code": "HC-04"}], days_ago=0)
+    active = [c for c in _cards(client, manager, enterprise) if c["status"] == "active"]
+    assert [c["colour"] for c in active] == ["red"]
+    r2 = next(r for r in active[0]["reasons"] if r["rule_id"] == "R2")
+    assert r2["finding_ids"] == [first, second["findings"][0]["id"]]
+
+
+def test_manual_card_with_reason_and_refusal_of_a_duplicate(client, manager, make_enterprise):
+    enterprise = make_enterprise()
+    issued = client.post("/api/v1/cards", headers=manager,
+                         json={"enterprise_id": enterprise, "colour": "yellow", "reason": "拒绝检查"})
+    assert issued.status_code == 201
+    assert issued.json["origin"] == "manual" and "拒绝检查" in issued.json["reasons"][0]["text_zh"]
+    duplicate = client.post("/api/v1/cards", headers=manager,
+                            json={"enterprise_id": enterprise, "colour": "yellow", "reason": "again"})
+    assert duplicate.status_code == 409
+    red = client.post("/api/v1/cards", headers=manager,
+                      json={"enterprise_id": enterprise, "colour": "red", "reason": "发生事故"})
+    assert red.status_code == 201 and red.json["id"] == issued.json["id"] and red.json["colour"] == "red"
+    missing = client.post("/api/v1/cards", headers=manager, json={"enterprise_id": 9999, "colour": "red",
+                                                                  "reason": "x"})
+    assert missing.status_code == 404
+
+
+def test_ledger_filters_and_sorts_by_days_held(app, client, manager, make_enterprise):
+    gas, chem = make_enterprise(sector="town_gas", zone="东港区"), make_enterprise(zone="西港区")
+    for enterprise in (gas, chem):
+        client.post("/api/v1/cards", headers=manager, json={"enterprise_id": enterprise, "colour": "yellow",
+                                                             "reason": "r"})
+    with app.app_context():  # the chemical plant's card is older
+        card = db.session.scalar(sa.select(Card).where(Card.enterprise_id == chem))
+        card.issued_on -= timedelta(days=40)
+        db.session.commit()
+    listed = client.get("/api/v1/cards?status=active", headers=manager).json
+    assert [(c["enterprise_id"], c["days_held"]) for c in listed] == [(chem, 40), (gas, 0)]
+    assert [c["enterprise_id"] for c in client.get("/api/v1/cards?sector=town_gas", headers=manager).json] == [gas]
+    assert [c["enterprise_id"] for c in client.get("/api/v1/cards?zone=西港区", headers=manager).json] == [chem]
+    assert client.get("/api/v1/cards?colour=red", headers=manager).json == []
+
+
+def test_excel_export_has_chinese_headers_and_reasons(client, inspector, manager, make_enterprise):
+    enterprise = make_enterprise(name="港城化工有限公司")
+    _inspect(client, inspector, enterprise, [MAJOR])
+    response = client.get("/api/v1/cards/export.xlsx", headers=manager)
+    assert response.status_code == 200
+    assert response.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    sheet = openpyxl.load_workbook(io.BytesIO(response.data)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:6] == ("牌号", "企业名称", "统一社会信用代码", "行业", "园区/片区", "牌色")
+    assert rows[1][1] == "港城化工有限公司" and rows[1][5] == "黄牌"
+    assert "[Y1]" in rows[1][14]
+
+
+def test_preview_shows_changes_and_changes_nothing(app, client, inspector, manager, make_enterprise):
+    strict, calm = make_enterprise(), make_enterprise()
+    _inspect(client, inspector, strict, [MAJOR])
+    _inspect(client, inspector, calm, [GENERAL], days_ago=10)  # its 7-day deadline has passed
+
+    def state():
+        with app.app_context():
+            return (db.session.scalar(sa.select(sa.func.count()).select_from(Card)),
+                    db.session.scalar(sa.select(sa.func.count()).select_from(CardEvent)))
+
+    before = state()
+    proposed = {"id": "strict", "version": "2027.1", "effective_from": "2027-01-01", "rules": [
+        {"id": "Y9", "colour": "yellow", "kind": "overdue_general_count", "params": {"min_count": 1},
+         "text_zh": "一般隐患逾期", "text_en": "A general hazard overdue"},
+        {"id": "R9", "colour": "red", "kind": "major_count", "params": {"min_count": 1, "months": 12},
+         "text_zh": "发现重大隐患", "text_en": "A major hazard found"}]}
+    response = client.post("/api/v1/cards/preview", headers=manager, json={"ruleset": proposed})
+    assert state() == before
+    body = response.json
+    assert response.status_code == 200, body
+    assert [(e["enterprise_id"], e["current"], e["proposed"]) for e in body["changed"]] == [(strict, "yellow", "red")]
+    assert [(e["enterprise_id"], e["proposed"]) for e in body["gained"]] == [(calm, "yellow")]
+    assert body["gained"][0]["reasons"][0]["rule_id"] == "Y9" and body["lost"] == []
+    bad = client.post("/api/v1/cards/preview", headers=manager, json={"ruleset": {"rules": "nope"}})
+    assert bad.status_code == 422 and "ruleset" in bad.json["errors"]["json"]
+
+
+def test_default_ruleset_version_is_recorded_on_rule_cards(client, inspector, make_enterprise):
+    enterprise = make_enterprise()
+    _inspect(client, inspector, enterprise, [MAJOR])
+    assert _cards(client, inspector, enterprise)[0]["ruleset_version"] == default_ruleset().version
