@@ -9,13 +9,13 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
-from sqlalchemy.orm import lazyload, selectinload
+from sqlalchemy.orm import aliased, lazyload, selectinload
 
 from cards.models import Card
 from core.db import db
 from core.time import day_start, zone
 from inspections.models import Finding
-from risk_rules.cards import CardFact, FindingFact
+from risk_rules.cards import CardFact, FindingFact, FindingScope, RuleSet, finding_scopes, relevant_since
 
 
 @dataclass
@@ -31,13 +31,38 @@ def _scope(column, enterprise_ids):
     return sa.true() if enterprise_ids is None else column.in_(enterprise_ids)
 
 
-def _findings(enterprise_ids, since: date):
-    tz, start = zone(), day_start(since)
+def _dated_since(table, day: date):
+    start = day_start(day)
+    return sa.or_(table.found_dt >= start, table.closed_dt >= start)
+
+
+def _scope_clause(scope: FindingScope, enterprise_ids):
+    """SQL twin of ``FindingScope.admits`` (tests compare the two on the same data)."""
+    parts = []
+    if scope.severity is not None:
+        parts.append(Finding.severity == scope.severity)
+    if scope.unresolved:
+        parts.append(Finding.status != "verified")
+    if scope.found_since is not None:
+        parts.append(Finding.found_dt >= day_start(scope.found_since))
+    if scope.repeated_item_since is not None:
+        other = aliased(Finding)
+        repeated = (sa.select(other.enterprise_id, other.item_code)
+                    .where(other.item_code.is_not(None), _dated_since(other, scope.repeated_item_since),
+                           _scope(other.enterprise_id, enterprise_ids))
+                    .group_by(other.enterprise_id, other.item_code).having(sa.func.count() >= 2))
+        parts += [_dated_since(Finding, scope.repeated_item_since),
+                  sa.tuple_(Finding.enterprise_id, Finding.item_code).in_(repeated)]
+    return sa.and_(*parts)
+
+
+def _findings(enterprise_ids, scopes):
+    if not scopes:
+        return
+    tz = zone()
     query = sa.select(Finding.id, Finding.enterprise_id, Finding.item_code, Finding.severity, Finding.status,
                       Finding.found_dt, Finding.deadline, Finding.closed_dt).where(
-        _scope(Finding.enterprise_id, enterprise_ids),
-        sa.or_(Finding.status != "verified", Finding.found_dt >= start, Finding.closed_dt >= start),
-    )
+        _scope(Finding.enterprise_id, enterprise_ids), sa.or_(*(_scope_clause(s, enterprise_ids) for s in scopes)))
     for row in db.session.execute(query):
         yield row.enterprise_id, FindingFact(
             id=row.id, checklist_item=row.item_code, severity=row.severity, status=row.status,
@@ -55,13 +80,15 @@ def _cards(enterprise_ids, since: date):
     return db.session.scalars(query.options(*options)).all()
 
 
-def load(enterprise_ids: Iterable[int] | None, since: date) -> dict[int, EnterpriseFacts]:
-    """Facts per enterprise; ``None`` means every enterprise that has findings or cards."""
+def load(enterprise_ids: Iterable[int] | None, rule_set: RuleSet, today: date) -> dict[int, EnterpriseFacts]:
+    """The facts ``rule_set`` can look at on ``today``, per enterprise; ``None`` means every enterprise that
+    has such findings or cards."""
+    since = relevant_since(rule_set, today)
     ids = None if enterprise_ids is None else set(enterprise_ids)
     facts: dict[int, EnterpriseFacts] = defaultdict(EnterpriseFacts)
     for enterprise_id in ids or ():
         facts[enterprise_id]  # noqa: B018 - an enterprise with nothing left still gets evaluated
-    for enterprise_id, fact in _findings(ids, since):
+    for enterprise_id, fact in _findings(ids, finding_scopes(rule_set, today)):
         facts[enterprise_id].findings.append(fact)
     for card in _cards(ids, since):
         entry = facts[card.enterprise_id]

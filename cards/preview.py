@@ -14,7 +14,7 @@ from risk_rules import cards as rules
 
 def preview(rule_set: rules.RuleSet) -> dict:
     today = local_date()
-    everything = card_facts.load(None, rules.relevant_since(rule_set, today))
+    everything = card_facts.load(None, rule_set, today)
     names = dict(db.session.execute(sa.select(Enterprise.id, Enterprise.name).where(
         Enterprise.id.in_(list(everything)))).all())
     result = {"ruleset_version": rule_set.version, "gained": [], "lost": [], "changed": []}

@@ -109,7 +109,7 @@ def reevaluate(enterprise_ids: Iterable[int] | None) -> int:
     enterprises were evaluated.
     """
     rule_set, today = ruleset(), local_date()
-    everything = card_facts.load(enterprise_ids, rules.relevant_since(rule_set, today))
+    everything = card_facts.load(enterprise_ids, rule_set, today)
     for enterprise_id, entry in everything.items():
         before = entry.active.colour if entry.active else None
         card = _apply(enterprise_id, entry, decide(entry, rule_set, today), rule_set, today)
@@ -127,7 +127,7 @@ def reevaluate_all() -> int:
 
 def issue_manual(enterprise_id: int, colour: str, reason: str, actor_id: int) -> Card:
     """A manager issues a card with a written reason (e.g. inspection refused, an accident)."""
-    entry = card_facts.load([enterprise_id], local_date()).get(enterprise_id)
+    entry = card_facts.load([enterprise_id], ruleset(), local_date()).get(enterprise_id)
     card = entry.active if entry else None
     if card is not None and COLOUR_RANK[card.colour] >= COLOUR_RANK[colour]:
         raise Conflict(f"the enterprise already holds an active {card.colour} card (id {card.id})")

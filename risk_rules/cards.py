@@ -145,18 +145,18 @@ def _overdue_general_count(rule: Rule, f: _Facts) -> Hit | None:
 def _repeat_item(rule: Rule, f: _Facts) -> Hit | None:
     """A finding in the window whose item had an earlier finding closed on or before it, within ``months``."""
     months = rule.params["months"]
-    closed = [x for x in f.findings if x.checklist_item and x.closed_on is not None]
+    closed_by_item: dict[str, list[FindingFact]] = {}
+    for x in f.findings:
+        if x.checklist_item and x.closed_on is not None:
+            closed_by_item.setdefault(x.checklist_item, []).append(x)
     hits: list[FindingFact] = []
     for again in f.findings:
-        if not again.checklist_item or not f.recent(again.found_on, months):
+        if again.checklist_item not in closed_by_item or not f.recent(again.found_on, months):
             continue
         earlier = [
             e
-            for e in closed
-            if e.id != again.id
-            and e.checklist_item == again.checklist_item
-            and e.closed_on <= again.found_on
-            and within_months(e.closed_on, again.found_on, months)
+            for e in closed_by_item[again.checklist_item]
+            if e.id != again.id and e.closed_on <= again.found_on and within_months(e.closed_on, again.found_on, months)
         ]
         if earlier:
             hits += [again, *earlier]
@@ -192,6 +192,47 @@ def _months_back(factor: int) -> Callable[[Mapping[str, int], date], date]:
 
 
 @dataclass(frozen=True)
+class FindingScope:
+    """Which findings a rule kind can look at, as plain data: the DB layer turns the union of a rule
+    set's scopes into one SQL filter, so a full re-evaluation loads only findings that can matter.
+
+    Every condition given must hold. ``repeated_item_since``: the finding is dated (found or closed) on or
+    after that day and another finding of the same enterprise and item is too.
+    """
+
+    severity: str | None = None
+    unresolved: bool = False
+    found_since: date | None = None
+    repeated_item_since: date | None = None
+
+    def admits(self, finding: FindingFact, repeated_items: set[str]) -> bool:
+        """Python twin of the SQL filter; ``repeated_items`` are the items dated twice since the bound."""
+        return (
+            (self.severity is None or finding.severity == self.severity)
+            and (not self.unresolved or finding.status != VERIFIED)
+            and (self.found_since is None or finding.found_on >= self.found_since)
+            and (self.repeated_item_since is None or (
+                _dated_since(finding, self.repeated_item_since) and finding.checklist_item in repeated_items))
+        )
+
+
+def _dated_since(finding: FindingFact, day: date) -> bool:
+    return finding.found_on >= day or (finding.closed_on is not None and finding.closed_on >= day)
+
+
+def _unresolved(severity: str):
+    return lambda params, today: FindingScope(severity=severity, unresolved=True)
+
+
+def _repeat_scope(params: Mapping[str, int], today: date) -> FindingScope:
+    return FindingScope(repeated_item_since=add_months(today, -2 * params["months"]))
+
+
+def _major_scope(params: Mapping[str, int], today: date) -> FindingScope:
+    return FindingScope(severity=MAJOR, found_since=add_months(today, -params["months"]))
+
+
+@dataclass(frozen=True)
 class Kind:
     """A rule kind: its predicate, required integer params, and how far back in time it looks.
 
@@ -201,17 +242,18 @@ class Kind:
     predicate: Callable[[Rule, _Facts], Hit | None]
     params: tuple[str, ...] = ()
     lookback: Callable[[Mapping[str, int], date], date] | None = None
+    scope: Callable[[Mapping[str, int], date], FindingScope] | None = None  # None: looks at cards only
 
 
 # The one table of rule kinds. Rule ids (Y1, R2...) live in the data file, not here.
 KINDS: Mapping[str, Kind] = MappingProxyType(
     {
-        "open_major_within_deadline": Kind(_open_major_within_deadline),
-        "overdue_general_count": Kind(_overdue_general_count, ("min_count",)),
+        "open_major_within_deadline": Kind(_open_major_within_deadline, scope=_unresolved(MAJOR)),
+        "overdue_general_count": Kind(_overdue_general_count, ("min_count",), scope=_unresolved(GENERAL)),
         # the repeat finding is within `months` of today, the earlier closure within `months` before it
-        "repeat_item": Kind(_repeat_item, ("months",), _months_back(2)),
-        "overdue_major": Kind(_overdue_major),
-        "major_count": Kind(_major_count, ("min_count", "months"), _months_back(1)),
+        "repeat_item": Kind(_repeat_item, ("months",), _months_back(2), _repeat_scope),
+        "overdue_major": Kind(_overdue_major, scope=_unresolved(MAJOR)),
+        "major_count": Kind(_major_count, ("min_count", "months"), _months_back(1), _major_scope),
         "yellow_card_overdue": Kind(_yellow_card_overdue, ("days",)),
         "yellow_card_count": Kind(_yellow_card_count, ("min_count", "months"), _months_back(1)),
         "manual_card": Kind(_manual_card),
@@ -250,6 +292,14 @@ def relevant_since(ruleset: RuleSet, today: date) -> date:
         kind.lookback(rule.params, today) for rule in ruleset.rules if (kind := KINDS[rule.kind]).lookback
     ]
     return min(dates, default=today)
+
+
+def finding_scopes(ruleset: RuleSet, today: date) -> tuple[FindingScope, ...]:
+    """The findings the rule set can look at on ``today``: a finding outside every scope cannot change
+    any decision, so the DB layer need not load it."""
+    return tuple(dict.fromkeys(
+        kind.scope(rule.params, today) for rule in ruleset.rules if (kind := KINDS[rule.kind]).scope
+    ))
 
 
 # --- loading -------------------------------------------------------------------------------------------

@@ -5,40 +5,20 @@ from __future__ import annotations
 
 import os
 import uuid
-from contextlib import contextmanager
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
-from core.config import database_url
 from core.db import db
+from tests.databases import fresh_database
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 
 
-@contextmanager
-def fresh_database(directory: Path):
-    """A new empty database: a new PostgreSQL database when TEST_DATABASE_URL is set, else an SQLite file."""
-    if not PG_URL:
-        yield f"sqlite:///{directory / 'test.db'}"
-        return
-    name = f"test_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(database_url(PG_URL), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield sa.engine.make_url(database_url(PG_URL)).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 @pytest.fixture(scope="session")
 def database_uri(tmp_path_factory):
-    with fresh_database(tmp_path_factory.mktemp("db")) as uri:
+    with fresh_database(tmp_path_factory.mktemp("db"), PG_URL) as uri:
         yield uri
 
 

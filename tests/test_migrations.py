@@ -5,7 +5,8 @@ from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 
 from core.db import db
-from tests.conftest import fresh_database
+from tests.conftest import PG_URL
+from tests.databases import fresh_database
 
 
 def _pending_changes():
@@ -16,7 +17,7 @@ def _pending_changes():
 def test_upgrade_builds_the_model_schema_and_downgrade_removes_it(tmp_path):
     from app import create_app
 
-    with fresh_database(tmp_path) as uri:
+    with fresh_database(tmp_path, PG_URL) as uri:
         app = create_app({"SQLALCHEMY_DATABASE_URI": uri, "UPLOAD_DIR": str(tmp_path / "uploads")})
         with app.app_context():
             upgrade()
