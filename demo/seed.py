@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from accounts import service as accounts
 from accounts.models import User
-from checklists.service import sync_from_files
+from checklists import service as checklists
 from core.db import db
 from core.time import local_date, zone
 from enterprises.credit_code import check_character
@@ -41,16 +41,6 @@ SECTOR_NAMES = {
 DOMAIN_OF_SECTOR = {"hazardous_chemicals": "hazardous_chemicals", "town_gas": "gas", "construction": "construction",
                     "port_dangerous_goods": "hazardous_chemicals", "general_industry": "hazardous_chemicals"}
 PLACES = ["港城", "长江", "滨江", "新港", "扬子", "金港", "海晨", "华润", "东华", "永兴", "宏达", "恒泰"]
-DEFECTS = [
-    ("储罐区可燃气体检测报警装置未投用", "thing"),
-    ("特种作业人员未持证上岗", "person"),
-    ("动火作业票证审批不规范", "management"),
-    ("安全阀超期未校验", "thing"),
-    ("应急预案未按期演练", "management"),
-    ("配电箱未设置漏电保护", "thing"),
-    ("脚手架连墙件缺失", "thing"),
-    ("作业人员未佩戴安全带", "person"),
-]
 
 
 def _credit_code(n: int) -> str:
@@ -88,17 +78,25 @@ def _enterprises(rng: random.Random, count: int) -> list[Enterprise]:
 
 
 def _inspection(rng, enterprise, inspector_id, days_ago: int):
+    """An inspection through the domain's checklist: most items pass, a few fail, majors now and then."""
     day = local_date() - timedelta(days=days_ago)
     moment = datetime.combine(day, time(rng.randint(8, 16), rng.choice([0, 15, 30, 45])), tzinfo=zone())
-    failed = rng.sample(DEFECTS, k=rng.choice([0, 1, 1, 2, 3]))
+    domain = DOMAIN_OF_SECTOR[enterprise.sector]
+    items = checklists.version_for(domain, day).items
+    general = [i for i in items if not i.is_major]
+    failed = rng.sample(general, k=rng.choice([0, 1, 1, 2, 3]))
+    if rng.random() < 0.12:
+        failed.append(rng.choice([i for i in items if i.is_major]))
+    checked = {i.code for i in failed} | {i.code for i in rng.sample(items, k=min(8, len(items)))}
     data = {
-        "client_id": uuid.UUID(int=rng.getrandbits(128)), "enterprise_id": enterprise.id,
-        "domain": DOMAIN_OF_SECTOR[enterprise.sector], "inspected_dt": moment.astimezone(UTC),
-        "location": enterprise.address, "latitude": enterprise.latitude, "longitude": enterprise.longitude,
-        "notes": "", "checklist": [],
-        "findings": [{"item_code": None, "description": text, "category": category,
-                      "severity": "major" if rng.random() < 0.15 else "general", "deadline": None,
-                      "responsible_person": enterprise.contact_name} for text, category in failed],
+        "client_id": uuid.UUID(int=rng.getrandbits(128)), "enterprise_id": enterprise.id, "domain": domain,
+        "inspected_dt": moment.astimezone(UTC), "location": enterprise.address, "latitude": enterprise.latitude,
+        "longitude": enterprise.longitude, "notes": "",
+        "checklist": [{"item_code": code, "result": "failed" if code in {i.code for i in failed} else "passed"}
+                      for code in sorted(checked)],
+        "findings": [{"item_code": item.code, "description": item.text_zh, "category": item.category,
+                      "severity": None, "deadline": None, "responsible_person": enterprise.contact_name,
+                      "photo_ids": []} for item in failed],
     }
     inspection, _ = inspections.record(data, inspector_id)
     return inspection
@@ -119,7 +117,7 @@ def run(enterprise_count: int = 36) -> str:
     if db.session.scalar(sa.select(User.id).where(User.username == "admin")):
         return "Demo data already present; nothing changed."
     rng = random.Random(20261125)
-    sync_from_files()
+    checklists.sync_from_files()
     users = _users()
     inspectors = [users["zhang.wei"], users["zhao.min"]]
     enterprises = _enterprises(rng, enterprise_count)
