@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from accounts.models import ROLES, ApiToken, User, UserRole
+from audit import service as audit
 from core.db import db, utcnow
 from core.errors import Conflict, Invalid
 
@@ -36,6 +37,7 @@ def create_user(username: str, password: str, roles, full_name: str = "", email:
     )
     db.session.add(user)
     db.session.flush()
+    audit.record("user.created", user, None, {"username": username, "roles": sorted(set(roles))})
     return user
 
 

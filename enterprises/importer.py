@@ -8,6 +8,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from marshmallow import ValidationError
 
+from audit import service as audit
 from core.db import db
 from core.tabular import read_rows
 from enterprises.models import Enterprise
@@ -71,6 +72,9 @@ def check(path: Path, progress=lambda rows: rows) -> ImportReport:
 
 
 def store(report: ImportReport) -> int:
-    db.session.add_all(Enterprise(**data) for data in report.accepted)
+    enterprises = [Enterprise(**data) for data in report.accepted]
+    db.session.add_all(enterprises)
     db.session.flush()
-    return len(report.accepted)
+    for enterprise, data in zip(enterprises, report.accepted, strict=True):
+        audit.record("enterprise.imported", enterprise, None, data)
+    return len(enterprises)

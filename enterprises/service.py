@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from audit import service as audit
 from core.db import db
 from core.errors import Conflict, NotFound
 from enterprises.models import Enterprise
@@ -34,4 +35,5 @@ def create(data: dict) -> Enterprise:
     enterprise = Enterprise(**data)
     db.session.add(enterprise)
     db.session.flush()
+    audit.record("enterprise.created", enterprise, None, {k: v for k, v in data.items()})
     return enterprise

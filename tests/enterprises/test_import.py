@@ -65,3 +65,12 @@ def test_unsupported_file_is_a_clear_error(app, tmp_path):
     path.write_text("hello")
     result = app.test_cli_runner().invoke(args=["enterprises", "import", str(path)])
     assert result.exit_code == 1 and "only .csv and .xlsx" in result.output
+
+
+def test_imported_enterprises_are_in_the_audit_trail(app, tmp_path):
+    from audit.models import AuditEntry
+
+    app.test_cli_runner().invoke(args=["enterprises", "import", str(_write(tmp_path / "e.csv", _rows(3)))])
+    with app.app_context():
+        actions = db.session.scalars(sa.select(AuditEntry.action)).all()
+    assert actions == ["enterprise.imported"] * 3
