@@ -27,6 +27,7 @@ from typing import Any
 
 import yaml
 
+from risk_rules import datafile
 from risk_rules.dates import VERIFIED, add_months, is_overdue, within_months
 
 YELLOW, RED = "yellow", "red"
@@ -400,18 +401,8 @@ def _check_keys(data: dict, allowed: set[str], required: set[str], where: str) -
 
 
 def _text(data: dict, key: str, where: str) -> str:
-    value = data[key]
-    if isinstance(value, int | float) and not isinstance(value, bool) and key in ("id", "version"):
-        value = str(value)
-    if not isinstance(value, str) or not value.strip():
-        raise RuleSetError(f"{where}: {key!r} must be a non-empty string")
-    return value.strip()
+    return datafile.text(data, key, where, RuleSetError)
 
 
 def _date(value: Any, where: str) -> date:
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError as exc:
-        raise RuleSetError(f"{where} must be an ISO date (YYYY-MM-DD), got {value!r}") from exc
+    return datafile.iso_date(value, where, RuleSetError)

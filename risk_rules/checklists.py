@@ -22,6 +22,8 @@ from typing import Any
 
 import yaml
 
+from risk_rules import datafile
+
 DOMAINS = ("hazardous_chemicals", "gas", "construction")
 CATEGORIES = ("thing", "person", "management")  # 物, 人, 管理
 DEFAULT_DIRECTORY = Path(__file__).parent / "checklists"
@@ -201,18 +203,8 @@ def _check_keys(data: dict, allowed: set[str], required: set[str], where: str) -
 
 
 def _text(data: dict, key: str, where: str) -> str:
-    value = data[key]
-    if isinstance(value, int) and not isinstance(value, bool):
-        value = str(value)  # e.g. an unquoted version: 2017
-    if not isinstance(value, str) or not value.strip():
-        raise ChecklistError(f"{where}: {key!r} must be a non-empty string")
-    return value.strip()
+    return datafile.text(data, key, where, ChecklistError)
 
 
 def _date(value: Any, where: str) -> date:
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(str(value))
-    except ValueError as exc:
-        raise ChecklistError(f"{where} must be an ISO date (YYYY-MM-DD), got {value!r}") from exc
+    return datafile.iso_date(value, where, ChecklistError)
