@@ -14,9 +14,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from common import median_ms, print_table, timed, verdict
-
 import pillow_heif
+from common import median_ms, print_table, timed, verdict
 from PIL import Image, ImageOps
 
 SIZE = (4032, 3024)
