@@ -2,7 +2,9 @@
 
 
 def init_app(app):
+    from cards.cli import cli
     from cards.routes import blp
     from core.api import api
 
     api.register_blueprint(blp)
+    app.cli.add_command(cli)

@@ -209,3 +209,15 @@ def test_default_ruleset_version_is_recorded_on_rule_cards(client, inspector, ma
     enterprise = make_enterprise()
     _inspect(client, inspector, enterprise, [MAJOR])
     assert _cards(client, inspector, enterprise)[0]["ruleset_version"] == default_ruleset().version
+
+
+def test_cli_reevaluation_escalates_when_a_deadline_has_passed(app, client, inspector, make_enterprise):
+    enterprise = make_enterprise()
+    inspection = _inspect(client, inspector, enterprise, [MAJOR])
+    with app.app_context():
+        finding = db.session.get(Finding, inspection["findings"][0]["id"])
+        finding.deadline = datetime.now(UTC).date() - timedelta(days=2)
+        db.session.commit()
+    result = app.test_cli_runner().invoke(args=["cards", "reevaluate"])
+    assert result.exit_code == 0 and "Re-evaluated 1 enterprise(s)." in result.output
+    assert _cards(client, inspector, enterprise)[0]["colour"] == "red"
