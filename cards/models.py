@@ -49,8 +49,8 @@ class Card(db.Model):
     reinspection_id: Mapped[int | None] = mapped_column(sa.ForeignKey("inspections.id"))
 
     enterprise: Mapped[Enterprise] = relationship(lazy="joined")
-    issued_by: Mapped[User | None] = relationship(foreign_keys=[issued_by_id])
-    lifted_by: Mapped[User | None] = relationship(foreign_keys=[lifted_by_id])
+    issued_by: Mapped[User | None] = relationship(foreign_keys=[issued_by_id], lazy="joined")
+    lifted_by: Mapped[User | None] = relationship(foreign_keys=[lifted_by_id], lazy="joined")
     reasons: Mapped[list[CardReason]] = relationship(
         cascade="all, delete-orphan", order_by="CardReason.id", lazy="selectin"
     )

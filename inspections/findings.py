@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm import lazyload, selectinload
 
 from audit import service as audit
 from cards import service as cards
@@ -34,7 +35,9 @@ def get(finding_id: int) -> Finding:
 
 def search(status=None, severity=None, enterprise_id=None, domain=None, overdue=None,
            found_from=None, found_to=None) -> sa.Select:
-    query = sa.select(Finding).order_by(Finding.deadline, Finding.id)
+    # The inspection (for ``domain``) in one batched query, not one per finding.
+    query = sa.select(Finding).order_by(Finding.deadline, Finding.id).options(
+        selectinload(Finding.inspection).options(lazyload(Inspection.results), lazyload(Inspection.findings)))
     for column, value in ((Finding.status, status), (Finding.severity, severity),
                           (Finding.enterprise_id, enterprise_id)):
         if value is not None:
