@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from functools import wraps
 
+from flask import current_app, request
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user
 from werkzeug.exceptions import Unauthorized
 
@@ -13,6 +16,22 @@ from core.db import db
 from core.errors import Forbidden
 
 login_manager = LoginManager()
+limiter = Limiter(key_func=get_remote_address)
+
+
+def failed_login_key() -> str:
+    """Failed logins are counted per client address and username, so guessing one account is slowed
+    without locking its owner out from another place."""
+    body = request.get_json(silent=True) if request.is_json else request.form
+    username = str((body or {}).get("username", ""))[:64].lower()
+    return f"{get_remote_address()}|{username}"
+
+
+def limit_failed_logins(view):
+    """Allow ``LOGIN_RATE_LIMIT`` failed attempts; successful logins do not count."""
+    return limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], key_func=failed_login_key,
+                         deduct_when=lambda response: response.status_code == 401,
+                         error_message="too many failed logins; wait a minute and try again")(view)
 
 
 @login_manager.user_loader

@@ -3,7 +3,7 @@ from flask.views import MethodView
 from flask_login import current_user
 
 from accounts import service
-from accounts.auth import roles_required
+from accounts.auth import limit_failed_logins, roles_required
 from accounts.models import User
 from accounts.schemas import TokenRequestSchema, TokenSchema, UserCreateSchema, UserSchema
 from core.api import Blueprint, public
@@ -20,9 +20,11 @@ class BadCredentials(DomainError):
 @blp.route("/auth/tokens")
 class Tokens(MethodView):
     @public
+    @limit_failed_logins
     @blp.arguments(TokenRequestSchema)
     @blp.response(201, TokenSchema)
     @blp.alt_response(401, description="Unknown user or wrong password")
+    @blp.alt_response(429, description="Too many failed logins from this address for this user")
     def post(self, data):
         """Log in with username and password; returns a bearer token that expires."""
         user = service.authenticate(data["username"], data["password"])

@@ -71,6 +71,57 @@ def _writable_dir(name: str, raw: str) -> Path:
     return path
 
 
+def _days(env: dict, name: str, default: str, minimum: int) -> tuple[int, ...]:
+    """A comma-separated list of whole days (``"3,1"``), distinct and at least ``minimum``, sorted ascending."""
+    raw = env.get(name) or default
+    try:
+        days = [int(part) for part in raw.split(",") if part.strip()]
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a comma-separated list of whole days (e.g. {default})") from None
+    if not days or len(days) != len(set(days)) or min(days) < minimum:
+        raise ConfigError(f"{name}={raw!r} needs distinct whole days of at least {minimum} (e.g. {default})")
+    return tuple(sorted(days))
+
+
+def _hour(env: dict, name: str, default: int) -> int:
+    raw = env.get(name)
+    if raw in (None, ""):
+        return default
+    if not raw.strip().isdigit() or not 0 <= int(raw) <= 23:
+        raise ConfigError(f"{name}={raw!r} is not an hour of the day (0 to 23)")
+    return int(raw)
+
+
+def _choice(env: dict, name: str, default: str, choices: tuple[str, ...]) -> str:
+    raw = (env.get(name) or default).strip().lower()
+    if raw not in choices:
+        raise ConfigError(f"{name}={env[name]!r} must be one of: {', '.join(choices)}")
+    return raw
+
+
+def _urls(env: dict, name: str) -> tuple[str, ...]:
+    urls = tuple(part.strip() for part in (env.get(name) or "").split(",") if part.strip())
+    for url in urls:
+        if not url.startswith(("http://", "https://")):
+            raise ConfigError(f"{name}: {url!r} is not an http:// or https:// URL")
+    return urls
+
+
+def _mail_settings(env: dict) -> dict:
+    """Outgoing e-mail for alerts; no ``SMTP_HOST`` means the e-mail channel is off."""
+    port = _int(env, "SMTP_PORT", 25)
+    if port > 65535:
+        raise ConfigError(f"SMTP_PORT={env['SMTP_PORT']!r} is not a TCP port (1 to 65535)")
+    sender = (env.get("MAIL_FROM") or "alerts@localhost").strip()
+    if "@" not in sender:
+        raise ConfigError(f"MAIL_FROM={sender!r} is not an e-mail address")
+    if env.get("SMTP_USER") and not env.get("SMTP_PASSWORD"):
+        raise ConfigError("SMTP_USER is set but SMTP_PASSWORD is empty: set both or neither")
+    return {"SMTP_HOST": (env.get("SMTP_HOST") or "").strip(), "SMTP_PORT": port,
+            "SMTP_USER": env.get("SMTP_USER") or "", "SMTP_PASSWORD": env.get("SMTP_PASSWORD") or "",
+            "SMTP_STARTTLS": _bool(env, "SMTP_STARTTLS", False), "MAIL_FROM": sender}
+
+
 def load(instance_path: str, root_path: str, env: dict | None = None) -> dict:
     """Build the Flask config mapping from ``env`` (default ``os.environ``)."""
     env = dict(os.environ if env is None else env)
@@ -94,4 +145,15 @@ def load(instance_path: str, root_path: str, env: dict | None = None) -> dict:
         "MAX_PHOTOS_PER_FINDING": _int(env, "MAX_PHOTOS_PER_FINDING", 10),
         "PHOTO_KEEP_ORIGINALS": _bool(env, "PHOTO_KEEP_ORIGINALS", False),
         "CARD_RULESET": env.get("CARD_RULESET") or None,
+        "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT") or "10 per minute",
+        "RATE_LIMIT_STORAGE_URI": env.get("RATE_LIMIT_STORAGE_URI") or "memory://",
+        # Alerts (issue 6): reminders before a deadline, escalations after it, channels, digest, scheduler.
+        **_mail_settings(env),
+        "ALERT_WEBHOOK_URLS": _urls(env, "ALERT_WEBHOOK_URLS"),
+        "ALERT_WEBHOOK_FORMAT": _choice(env, "ALERT_WEBHOOK_FORMAT", "generic", ("generic", "robot")),
+        "ALERT_SEND_TIMEOUT": _int(env, "ALERT_SEND_TIMEOUT", 10),
+        "ALERT_REMINDER_DAYS": _days(env, "ALERT_REMINDER_DAYS", "3,1", minimum=1),
+        "ALERT_ESCALATION_DAYS": _days(env, "ALERT_ESCALATION_DAYS", "7,30", minimum=2),
+        "DIGEST_HOUR": _hour(env, "DIGEST_HOUR", 8),
+        "RUN_SCHEDULER_IN_PROCESS": _bool(env, "RUN_SCHEDULER_IN_PROCESS", False),
     }

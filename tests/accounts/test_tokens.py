@@ -75,3 +75,21 @@ def test_users_cli_creates_a_user(app, client):
                                  "--password", "a long password"])
     assert result.exit_code == 0, result.output
     assert _login(client, "wang", "a long password").status_code == 201
+
+
+def test_failed_logins_are_rate_limited_per_user_and_address(app, client, make_user):
+    _, name = make_user()
+    app.config["LOGIN_RATE_LIMIT"] = "3 per minute"
+    try:
+        assert [_login(client, name, "wrong").status_code for _ in range(3)] == [401, 401, 401]
+        blocked = _login(client, name, "wrong")
+        assert blocked.status_code == 429 and "too many failed logins" in blocked.json["message"]
+        assert "Retry-After" in blocked.headers
+        assert _login(client, name).status_code == 429  # even the right password waits
+        _, other = make_user()
+        assert _login(client, other).status_code == 201  # another account is not affected
+    finally:
+        app.config["LOGIN_RATE_LIMIT"] = "10 per minute"
+        from accounts.auth import limiter
+
+        limiter.reset()
