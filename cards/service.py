@@ -110,13 +110,16 @@ def reevaluate(enterprise_ids: Iterable[int] | None) -> int:
     """
     rule_set, today = ruleset(), local_date()
     everything = card_facts.load(enterprise_ids, rule_set, today)
+    changed = []
     for enterprise_id, entry in everything.items():
         before = entry.active.colour if entry.active else None
         card = _apply(enterprise_id, entry, decide(entry, rule_set, today), rule_set, today)
         if card is not None and card.colour != before:
-            db.session.flush()
-            audit.record(f"card.{'issued' if before is None else 'escalated'}", card, {"colour": before},
-                         {"colour": card.colour})
+            changed.append((card, before))
+    db.session.flush()  # one flush for every new card, then their audit entries
+    for card, before in changed:
+        audit.record(f"card.{'issued' if before is None else 'escalated'}", card, {"colour": before},
+                     {"colour": card.colour})
     db.session.flush()
     return len(everything)
 
