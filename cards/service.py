@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, timedelta
 
+import sqlalchemy as sa
 from flask import current_app
 
 from audit import service as audit
@@ -17,6 +18,7 @@ from cards.models import Card, CardEvent, CardReason
 from core.db import db, utcnow
 from core.errors import Conflict, Invalid
 from core.time import local_date
+from enterprises.models import Enterprise
 from risk_rules import cards as rules
 
 COLOUR_RANK = {None: 0, "yellow": 1, "red": 2}
@@ -93,13 +95,25 @@ def _apply(enterprise_id: int, entry: card_facts.EnterpriseFacts, reasons, rule_
     colour, card = worst(reasons), entry.active
     if colour is None:
         return card
-    if card is None:
+    new = card is None
+    if new:
         card = _issue(enterprise_id, colour, today, "rule", rule_set)
     elif COLOUR_RANK[colour] > COLOUR_RANK[card.colour]:
         _escalate(card)
-    if _merge_reasons(card, reasons) and card.id is not None and card.events[-1].action != "escalated":
+    if _merge_reasons(card, reasons) and not new and card.events[-1].action != "escalated":
         card.events.append(CardEvent(action="reasons_added", colour=card.colour))
     return card
+
+
+def _serialise(enterprise_ids: Iterable[int] | None) -> None:
+    """Evaluate an enterprise's card in one transaction at a time, after the previous one committed, so
+    racing requests see each other's findings and cards. NO KEY UPDATE: the foreign-key checks of
+    concurrent inserts (KEY SHARE) do not conflict with it, so it cannot deadlock with them. (SQLite
+    ignores it: it lets one writer in at a time anyway.)"""
+    query = sa.select(Enterprise.id).order_by(Enterprise.id).with_for_update(key_share=True)
+    if enterprise_ids is not None:
+        query = query.where(Enterprise.id.in_(set(enterprise_ids)))
+    db.session.execute(query).all()
 
 
 def reevaluate(enterprise_ids: Iterable[int] | None) -> int:
@@ -109,6 +123,7 @@ def reevaluate(enterprise_ids: Iterable[int] | None) -> int:
     enterprises were evaluated.
     """
     rule_set, today = ruleset(), local_date()
+    _serialise(enterprise_ids)
     everything = card_facts.load(enterprise_ids, rule_set, today)
     changed = []
     for enterprise_id, entry in everything.items():
