@@ -18,7 +18,7 @@ from core.db import db, render_migration_item
 migrate = Migrate()
 
 # Each capability package exposes ``init_app(app)`` that registers its blueprints and commands.
-CAPABILITIES = ("core", "accounts", "enterprises", "inspections", "checklists", "cards", "photos", "demo")
+CAPABILITIES = ("core", "accounts", "enterprises", "inspections", "checklists", "cards", "photos", "demo", "web")
 
 
 def create_app(overrides: dict | None = None) -> Flask:

@@ -1,0 +1,68 @@
+"""Reads for the pages. Writes go through the domain services (inspections.findings, photos.service)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from core.db import db
+from core.time import day_start, local_date
+from inspections.models import ExtensionRequest, Finding, Inspection
+
+LIST_LIMIT = 200
+
+
+def inspections_today(inspector_id: int) -> list[Inspection]:
+    today = local_date()
+    return db.session.scalars(
+        sa.select(Inspection)
+        .where(Inspection.inspector_id == inspector_id, Inspection.inspected_dt >= day_start(today),
+               Inspection.inspected_dt < day_start(today + timedelta(days=1)))
+        .order_by(Inspection.inspected_dt.desc())
+    ).all()
+
+
+def open_findings_of(inspector_id: int) -> list[Finding]:
+    """Findings of the inspector's inspections still waiting for rectification or verification."""
+    return db.session.scalars(
+        sa.select(Finding).join(Finding.inspection)
+        .where(Inspection.inspector_id == inspector_id, Finding.status != "verified")
+        .order_by(Finding.deadline, Finding.id).limit(LIST_LIMIT)
+    ).all()
+
+
+def pending_extensions() -> list[tuple[ExtensionRequest, Finding]]:
+    """Requests waiting for a decision with their findings, oldest first."""
+    return db.session.execute(
+        sa.select(ExtensionRequest, Finding).join(Finding, Finding.id == ExtensionRequest.finding_id)
+        .where(ExtensionRequest.status == "pending")
+        .order_by(ExtensionRequest.requested_dt, ExtensionRequest.id)
+    ).all()
+
+
+def findings_of_enterprise(enterprise_id: int) -> list[Finding]:
+    return db.session.scalars(
+        sa.select(Finding).where(Finding.enterprise_id == enterprise_id)
+        .order_by(Finding.found_dt.desc(), Finding.id.desc()).limit(LIST_LIMIT)
+    ).all()
+
+
+def inspections_of_enterprise(enterprise_id: int) -> list[Inspection]:
+    return db.session.scalars(
+        sa.select(Inspection).where(Inspection.enterprise_id == enterprise_id)
+        .order_by(Inspection.inspected_dt.desc()).limit(LIST_LIMIT)
+    ).all()
+
+
+def limited(query: sa.Select) -> tuple[list, int]:
+    """Rows of ``query`` up to the list limit, and how many there are in all."""
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
+    return db.session.scalars(query.limit(LIST_LIMIT)).all(), total
+
+
+def zones() -> list[str]:
+    from enterprises.models import Enterprise
+
+    return db.session.scalars(sa.select(Enterprise.zone).where(Enterprise.zone != "").distinct()
+                              .order_by(Enterprise.zone)).all()

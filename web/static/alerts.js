@@ -1,0 +1,51 @@
+/* The alerts inbox, read from the alerts API (GET /api/v1/alerts, POST /api/v1/alerts/{id}/ack). */
+(function () {
+  "use strict";
+  const list = document.getElementById("alerts");
+  if (!list) return;
+  const api = list.dataset.api;
+  const findingUrl = list.dataset.findingUrl;  // ".../findings/0": 0 is replaced by the finding's id
+  const lang = document.documentElement.lang;
+
+  function acknowledge(alert) {
+    return App.api(`${api}/${encodeURIComponent(alert.id)}/ack`, {method: "POST", json: {}});
+  }
+
+  function row(alert) {
+    const li = App.el("li", alert.acked_dt ? "alert read" : "alert unread");
+    const main = App.el(alert.subject_type === "finding" && findingUrl ? "a" : "div", "row-link row-main");
+    if (main.tagName === "A") main.href = findingUrl.replace(/0$/, String(alert.subject_id));
+    main.appendChild(App.el("strong", "", alert.title || alert.kind));
+    if (alert.text) main.appendChild(App.el("span", "desc", alert.text));
+    const facts = [alert.enterprise_name, alert.raised_dt ? new Date(alert.raised_dt).toLocaleString(lang) : ""];
+    main.appendChild(App.el("span", "desc", facts.filter(Boolean).join(" · ")));
+    li.appendChild(main);
+    if (!alert.acked_dt) {
+      const button = App.el("button", "btn", App.t("acknowledge"));
+      button.type = "button";
+      button.addEventListener("click", async () => {
+        button.disabled = true;
+        const response = await acknowledge(alert).catch(() => null);
+        if (response && response.ok) load();
+        else button.disabled = false;
+      });
+      li.appendChild(button);
+    }
+    return li;
+  }
+
+  async function load() {
+    let rows;
+    try {
+      const response = await App.api(`${api}?page_size=100`);
+      if (!response.ok) throw new Error(String(response.status));
+      rows = await response.json();
+    } catch (e) {
+      list.replaceChildren(App.el("li", "empty", App.t("alerts_failed")));
+      return;
+    }
+    list.replaceChildren(...(rows.length ? rows.map(row) : [App.el("li", "empty", App.t("alerts_empty"))]));
+  }
+
+  load();
+})();

@@ -1,0 +1,92 @@
+/* What every page shares: translated texts for scripts, the CSRF token, the network banner, the service worker. */
+(function () {
+  "use strict";
+  const body = document.body;
+  const texts = JSON.parse(body.dataset.i18n || "{}");
+
+  function t(key) {
+    return Object.prototype.hasOwnProperty.call(texts, key) ? texts[key] : key;
+  }
+
+  function csrfToken() {
+    const meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.content : "";
+  }
+
+  /** A fresh token from the server (a page may have been open for hours); keeps the old one when offline. */
+  async function refreshCsrf() {
+    if (!body.dataset.csrfUrl) return csrfToken();
+    const response = await fetch(body.dataset.csrfUrl, {credentials: "same-origin", cache: "no-store",
+                                                       headers: {"Accept": "application/json"}});
+    if (response.redirected || !response.ok) {
+      const error = new Error("login");
+      error.status = 401;
+      throw error;
+    }
+    const token = (await response.json()).token;
+    document.querySelector('meta[name="csrf-token"]').content = token;
+    return token;
+  }
+
+  /** fetch() for our API: the session cookie, JSON by default, the CSRF header on writes. */
+  function api(url, options = {}) {
+    const headers = Object.assign({"Accept": "application/json"}, options.headers || {});
+    const method = (options.method || "GET").toUpperCase();
+    if (method !== "GET" && method !== "HEAD") headers["X-CSRFToken"] = csrfToken();
+    let bodyValue = options.body;
+    if (options.json !== undefined) {
+      headers["Content-Type"] = "application/json";
+      bodyValue = JSON.stringify(options.json);
+    }
+    return fetch(url, {method, headers, body: bodyValue, credentials: "same-origin", cache: "no-store"});
+  }
+
+  /** An element with text content only (never HTML from data). */
+  function el(tag, className, text) {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  function uuid() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    const b = crypto.getRandomValues(new Uint8Array(16));  // plain-HTTP pages have no randomUUID
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    const h = Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  }
+
+  const banner = document.getElementById("net-status");
+  function showNetwork() {
+    if (!banner) return;
+    if (navigator.onLine) {
+      if (!banner.hidden) {
+        banner.textContent = t("online");
+        banner.className = "netbar netbar-online";
+        setTimeout(() => { if (navigator.onLine) banner.hidden = true; }, 3000);
+      }
+    } else {
+      banner.textContent = t("offline");
+      banner.className = "netbar netbar-offline";
+      banner.hidden = false;
+    }
+  }
+  window.addEventListener("online", showNetwork);
+  window.addEventListener("offline", showNetwork);
+  showNetwork();
+
+  if ("serviceWorker" in navigator) {
+    if (body.dataset.sw) {
+      navigator.serviceWorker.register(body.dataset.sw, {scope: "/"}).catch(() => {});
+    } else if (body.dataset.loggedOut && window.caches) {
+      // A shared tablet: nobody's pages stay in the cache after logging out (unsent work stays in the outbox).
+      caches.delete("pages-v1");
+      caches.delete("data-v1");
+      localStorage.removeItem("enterprise-directory-v1");
+    }
+  }
+
+  window.App = {t, csrfToken, refreshCsrf, api, el, uuid};
+})();

@@ -1,0 +1,353 @@
+/* The inspection form: enterprise, domain, checklist from the API, a finding for every failed item with
+   photos from the camera. Submitting puts the inspection in the outbox (outbox.js), which sends it now or
+   when the connection returns. The client_id is made once when the form starts and never changes. */
+(function () {
+  "use strict";
+  const form = document.getElementById("inspection-form");
+  if (!form) return;
+  const config = JSON.parse(form.dataset.config);
+  const t = App.t;
+  const zh = document.documentElement.lang.startsWith("zh");
+  const $ = (id) => document.getElementById(id);
+
+  let clientId = App.uuid();
+  let enterprise = null;
+  let checklist = null;
+  let items = [];  // {item, li, result, photos: [{file, ready: Promise<File>}]}
+
+  function localToday() {
+    // The zone's calendar date (deadlines are dates in Asia/Shanghai, whatever the tablet's own zone).
+    return new Intl.DateTimeFormat("en-CA", {timeZone: config.timezone, year: "numeric", month: "2-digit",
+                                             day: "2-digit"}).format(new Date());
+  }
+
+  function addDays(isoDate, days) {
+    const d = new Date(`${isoDate}T00:00:00Z`);
+    d.setUTCDate(d.getUTCDate() + days);
+    return d.toISOString().slice(0, 10);
+  }
+
+  function showError(message) {
+    const box = $("form-error");
+    box.textContent = message;
+    box.className = "flash flash-error";
+    box.hidden = !message;
+    if (message) box.scrollIntoView({block: "center"});
+  }
+
+  // ---- enterprise ----
+  function chooseEnterprise(found) {
+    enterprise = found;
+    const chosen = $("enterprise-chosen");
+    chosen.replaceChildren(App.el("strong", "", found.name), App.el("span", "mono", ` ${found.credit_code}`));
+    chosen.hidden = false;
+    $("enterprise-results").replaceChildren();
+    const domain = config.domainOfSector[found.sector];
+    const checked = form.querySelector("input[name=domain]:checked");
+    if (domain && !checked) {
+      form.querySelector(`input[name=domain][value="${domain}"]`).checked = true;
+    }
+    loadChecklist();
+  }
+
+  // ---- offline copies: the enterprise directory and every domain's checklist, refreshed while online ----
+  const DIRECTORY_KEY = "enterprise-directory-v1";
+  const DIRECTORY_MAX_AGE_MS = 12 * 3600 * 1000;
+
+  function directory() {
+    try {
+      return JSON.parse(localStorage.getItem(DIRECTORY_KEY)) || null;
+    } catch (e) {
+      return null;
+    }
+  }
+
+  async function refreshDirectory() {
+    const known = directory();
+    if (known && known.user === config.user && Date.now() - known.fetched < DIRECTORY_MAX_AGE_MS) return;
+    const rows = [];
+    for (let page = 1; page <= 100; page += 1) {
+      const response = await App.api(`${config.enterpriseSearch}?page=${page}&page_size=100`);
+      if (!response.ok) return;
+      const batch = await response.json();
+      batch.forEach((r) => rows.push({id: r.id, name: r.name, credit_code: r.credit_code, sector: r.sector,
+                                      zone: r.zone}));
+      const pages = JSON.parse(response.headers.get("X-Pagination") || "{}").total_pages || 1;
+      if (page >= pages) break;
+    }
+    localStorage.setItem(DIRECTORY_KEY, JSON.stringify({user: config.user, fetched: Date.now(), rows}));
+  }
+
+  function searchOffline(q) {
+    const known = directory();
+    if (!known || known.user !== config.user) return null;
+    const needle = q.toLowerCase();
+    return known.rows.filter((r) => r.name.toLowerCase().includes(needle) ||
+                                    r.credit_code.toLowerCase().includes(needle)).slice(0, 20);
+  }
+
+  function serviceWorkerInControl() {
+    if (!("serviceWorker" in navigator)) return Promise.resolve(false);
+    if (navigator.serviceWorker.controller) return Promise.resolve(true);
+    return new Promise((resolve) => {  // the first visit: the worker takes control once it has installed
+      navigator.serviceWorker.addEventListener("controllerchange", () => resolve(true), {once: true});
+      setTimeout(() => resolve(false), 20000);
+    });
+  }
+
+  async function warmOfflineCopies() {
+    if (!navigator.onLine) return;
+    try {
+      await serviceWorkerInControl();
+      await refreshDirectory();
+      // Fetched once here so the service worker keeps a copy for inspections started without signal.
+      await Promise.all(config.domains.map((d) => App.api(config.checklist.replace("DOMAIN", d))));
+      form.dataset.offlineReady = "1";
+    } catch (e) { /* the connection dropped: the copies are refreshed on the next visit */ }
+  }
+
+  async function searchEnterprises() {
+    const q = $("enterprise-q").value.trim();
+    const results = $("enterprise-results");
+    if (!q) return;
+    let rows;
+    try {
+      const response = await App.api(`${config.enterpriseSearch}?q=${encodeURIComponent(q)}&page_size=20`);
+      if (!response.ok) throw new Error(String(response.status));
+      rows = await response.json();
+    } catch (e) {
+      rows = searchOffline(q);
+      if (rows === null) {
+        results.replaceChildren(App.el("li", "empty", t("search_failed")));
+        return;
+      }
+    }
+    if (!rows.length) {
+      results.replaceChildren(App.el("li", "empty", t("no_results")));
+      return;
+    }
+    results.replaceChildren(...rows.map((row) => {
+      const li = document.createElement("li");
+      const button = App.el("button", "choice");
+      button.type = "button";
+      button.appendChild(App.el("strong", "", row.name));
+      button.appendChild(App.el("span", "mono", row.credit_code));
+      button.appendChild(App.el("span", "muted", `${config.sectors[row.sector] || row.sector} ${row.zone || ""}`));
+      button.addEventListener("click", () => chooseEnterprise(row));
+      li.appendChild(button);
+      return li;
+    }));
+  }
+
+  let searchTimer = null;
+  $("enterprise-q").addEventListener("input", () => {
+    clearTimeout(searchTimer);
+    if ($("enterprise-q").value.trim().length >= 2) searchTimer = setTimeout(searchEnterprises, 350);
+  });
+  $("enterprise-q").addEventListener("keydown", (event) => {
+    if (event.key === "Enter") {
+      event.preventDefault();
+      searchEnterprises();
+    }
+  });
+  $("enterprise-search").addEventListener("click", searchEnterprises);
+
+  // ---- checklist ----
+  function defaultDeadline(entry) {
+    const severity = entry.li.querySelector(".f-sev").value;
+    const days = severity === "major" ? config.deadlineDays.major
+      : (entry.item.default_deadline_days || config.deadlineDays.general);
+    return addDays(localToday(), days);
+  }
+
+  function option(value, text) {
+    const node = App.el("option", "", text);
+    node.value = value;
+    return node;
+  }
+
+  function buildItem(item, index) {
+    const li = $("item-template").content.firstElementChild.cloneNode(true);
+    const entry = {item, li, result: null, photos: []};
+    li.dataset.code = item.code;
+    li.querySelector(".item-code").textContent = item.code;
+    li.querySelector(".item-text").textContent = zh ? item.text_zh : item.text_en;
+    if (item.is_major) {
+      const badge = li.querySelector(".item-major");
+      badge.textContent = t("major");
+      badge.hidden = false;
+    }
+    if (item.clause) li.querySelector(".item-clause").textContent = `${t("clause")}: ${item.clause}`;
+    const labels = {passed: t("passed"), failed: t("failed"), not_applicable: t("not_applicable")};
+    li.querySelectorAll(".result-choice input").forEach((input) => {
+      input.name = `result-${index}`;
+      input.nextElementSibling.textContent = labels[input.value];
+      input.addEventListener("change", () => setResult(entry, input.value));
+    });
+    const ids = ["desc", "cat", "sev", "deadline", "resp"];
+    ids.forEach((name) => {
+      const control = li.querySelector(`.f-${name}`);
+      control.id = `f-${name}-${index}`;
+      li.querySelector(`.l-${name}`).htmlFor = control.id;
+    });
+    li.querySelector(".l-desc").textContent = t("description");
+    li.querySelector(".l-cat").textContent = t("category");
+    li.querySelector(".l-sev").textContent = t("severity");
+    li.querySelector(".l-deadline").textContent = t("deadline");
+    li.querySelector(".l-resp").textContent = t("responsible");
+    li.querySelector(".l-photo").textContent = t("take_photo");
+    const category = li.querySelector(".f-cat");
+    config.categories.forEach((c) => category.appendChild(option(c, t(`cat_${c}`))));
+    category.value = item.category;
+    const severity = li.querySelector(".f-sev");
+    config.severities.forEach((s) => severity.appendChild(option(s, t(s))));
+    severity.value = item.is_major ? "major" : "general";
+    severity.disabled = item.is_major;  // a failed major item is a major hazard by the standard
+    const deadline = li.querySelector(".f-deadline");
+    deadline.min = localToday();
+    deadline.dataset.auto = "1";
+    deadline.addEventListener("input", () => { deadline.dataset.auto = ""; });
+    severity.addEventListener("change", () => {
+      if (deadline.dataset.auto) deadline.value = defaultDeadline(entry);
+    });
+    const input = li.querySelector(".f-photos");
+    input.id = `f-photos-${index}`;
+    input.addEventListener("change", () => addPhotos(entry, input));
+    return entry;
+  }
+
+  function setResult(entry, result) {
+    entry.result = result;
+    entry.li.dataset.result = result;
+    const panel = entry.li.querySelector(".finding-panel");
+    panel.hidden = result !== "failed";
+    const deadline = entry.li.querySelector(".f-deadline");
+    if (result === "failed" && deadline.dataset.auto) deadline.value = defaultDeadline(entry);
+  }
+
+  function addPhotos(entry, input) {
+    const thumbs = entry.li.querySelector(".thumbs");
+    for (const file of Array.from(input.files || [])) {
+      if (entry.photos.length >= config.maxPhotos) break;
+      const photo = {file, ready: Photos.downscale(file).catch(() => file)};
+      entry.photos.push(photo);
+      thumbs.appendChild(Photos.thumb(file, () => {
+        entry.photos = entry.photos.filter((p) => p !== photo);
+      }));
+    }
+    input.value = "";
+  }
+
+  async function loadChecklist() {
+    const checked = form.querySelector("input[name=domain]:checked");
+    const status = $("checklist-status");
+    if (!checked || !enterprise) return;
+    status.hidden = false;
+    let data;
+    try {
+      const response = await App.api(config.checklist.replace("DOMAIN", checked.value));
+      if (!response.ok) throw new Error(String(response.status));
+      data = await response.json();
+    } catch (e) {
+      status.textContent = t("checklist_failed");
+      return;
+    }
+    checklist = data;
+    $("checklist-meta").textContent = `${data.standard || ""} ${data.version || ""} · ${data.items.length} ${t("items")}`;
+    items = data.items.map(buildItem);
+    $("checklist").replaceChildren(...items.map((entry) => entry.li));
+    $("all-passed").hidden = false;
+    status.hidden = true;
+  }
+
+  form.querySelectorAll("input[name=domain]").forEach((input) => input.addEventListener("change", loadChecklist));
+  $("all-passed").addEventListener("click", () => {
+    items.filter((entry) => !entry.result).forEach((entry) => {
+      entry.li.querySelector('.result-choice input[value="passed"]').checked = true;
+      setResult(entry, "passed");
+    });
+  });
+
+  // ---- submit ----
+  function reset() {
+    clientId = App.uuid();
+    enterprise = null;
+    checklist = null;
+    items = [];
+    form.reset();
+    $("checklist").replaceChildren();
+    $("enterprise-chosen").hidden = true;
+    $("all-passed").hidden = true;
+    $("checklist-meta").textContent = "";
+    $("checklist-status").hidden = false;
+  }
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    showError("");
+    if (!enterprise || !checklist) return showError(t("choose_enterprise"));
+    if (items.some((entry) => !entry.result)) return showError(t("answer_all"));
+    const failed = items.filter((entry) => entry.result === "failed");
+    if (failed.some((entry) => !entry.li.querySelector(".f-desc").value.trim())) return showError(t("describe_failed"));
+    const button = $("submit-inspection");
+    button.disabled = true;
+    try {
+      const photos = [];
+      const findings = [];
+      for (const [index, entry] of failed.entries()) {
+        const li = entry.li;
+        const deadline = li.querySelector(".f-deadline");
+        findings.push({
+          item_code: entry.item.code,
+          description: li.querySelector(".f-desc").value.trim(),
+          category: li.querySelector(".f-cat").value,
+          severity: li.querySelector(".f-sev").value,
+          // Sent only when the inspector changed it; otherwise the server applies the item's usual deadline.
+          deadline: deadline.dataset.auto || !deadline.value ? null : deadline.value,
+          responsible_person: li.querySelector(".f-resp").value.trim(),
+        });
+        for (const photo of entry.photos) {
+          const file = await photo.ready;
+          photos.push({finding: index, blob: file, name: file.name || "photo.jpg", id: null});
+        }
+      }
+      const domainInput = form.querySelector("input[name=domain]:checked");
+      await Outbox.save({
+        client_id: clientId,
+        url: config.inspections,
+        photos_url: config.photos,
+        summary: {enterprise: enterprise.name, domain: domainInput.parentElement.textContent.trim(),
+                  findings: findings.length},
+        payload: {
+          client_id: clientId,
+          enterprise_id: enterprise.id,
+          domain: domainInput.value,
+          inspected_dt: new Date().toISOString(),
+          location: $("location").value.trim(),
+          notes: $("notes").value.trim(),
+          checklist: items.map((entry) => ({item_code: entry.item.code, result: entry.result})),
+          findings,
+        },
+        photos,
+      });
+      reset();
+      const done = $("form-error");
+      done.textContent = t("saved");
+      done.className = "flash flash-success";
+      done.hidden = false;
+      $("outbox").scrollIntoView({block: "start"});
+      Outbox.sync(true);
+    } finally {
+      button.disabled = false;
+    }
+  });
+
+  warmOfflineCopies();
+
+  // Started from an enterprise's page: ?enterprise=<id>
+  const preset = new URLSearchParams(window.location.search).get("enterprise");
+  if (preset && /^\d+$/.test(preset)) {
+    App.api(`${config.enterpriseSearch}/${preset}`).then((r) => (r.ok ? r.json() : null))
+      .then((row) => { if (row) chooseEnterprise(row); }).catch(() => {});
+  }
+})();

@@ -1,0 +1,260 @@
+/* The outbox: inspections (with their photo blobs) wait in IndexedDB until the server has them.
+
+   Sending is the only way an inspection reaches the server, online or not, so there is one path to test.
+   A retry never duplicates: the inspection keeps the client_id made when its form was started, photos are
+   content-addressed on the server, and a photo's id is kept once known. Sent items stay listed for a day. */
+(function () {
+  "use strict";
+  const DB_NAME = "inspection-outbox";
+  const STORE = "items";
+  const RETRY_MS = 15000;
+  const MAX_BACKOFF_MS = 5 * 60 * 1000;
+  const KEEP_SENT_MS = 24 * 3600 * 1000;
+  const body = document.body;
+  const user = Number(body.dataset.user);
+  const listeners = [];
+  let syncing = false;
+
+  function openDb() {
+    return new Promise((resolve, reject) => {
+      const request = indexedDB.open(DB_NAME, 1);
+      request.onupgradeneeded = () => request.result.createObjectStore(STORE, {keyPath: "client_id"});
+      request.onsuccess = () => resolve(request.result);
+      request.onerror = () => reject(request.error);
+    });
+  }
+
+  async function tx(mode, work) {
+    const db = await openDb();
+    try {
+      return await new Promise((resolve, reject) => {
+        const transaction = db.transaction(STORE, mode);
+        const store = transaction.objectStore(STORE);
+        let result;
+        Promise.resolve(work(store, (r) => { result = r; })).catch(reject);
+        transaction.oncomplete = () => resolve(result);
+        transaction.onerror = () => reject(transaction.error);
+        transaction.onabort = () => reject(transaction.error);
+      });
+    } finally {
+      db.close();
+    }
+  }
+
+  function put(item) {
+    return tx("readwrite", (store) => { store.put(item); });
+  }
+
+  function all() {
+    return tx("readonly", (store, done) => {
+      const request = store.getAll();
+      request.onsuccess = () => done(request.result.filter((item) => item.user === user));
+    });
+  }
+
+  function remove(clientId) {
+    return tx("readwrite", (store) => { store.delete(clientId); });
+  }
+
+  /** Keep an inspection for sending; saving the same client_id again replaces it (a double tap is harmless). */
+  async function save(item) {
+    const now = Date.now();
+    await put(Object.assign({user, created: now, state: "queued", attempts: 0, next_try: 0, error: ""}, item));
+    notify();
+  }
+
+  function notify() {
+    listeners.forEach((fn) => fn());
+    render();
+  }
+
+  class SendError extends Error {
+    constructor(kind, message) {
+      super(message);
+      this.kind = kind;  // "network" (retry later), "login" (wait for a login), "rejected" (needs a person)
+    }
+  }
+
+  async function messageOf(response) {
+    try {
+      const data = await response.json();
+      const fields = data.errors ? JSON.stringify(data.errors.json || data.errors) : "";
+      return `${response.status} ${data.message || ""} ${fields}`.trim();
+    } catch (e) {
+      return String(response.status);
+    }
+  }
+
+  async function send(url, options) {
+    let response;
+    try {
+      response = await App.api(url, options);
+    } catch (e) {
+      throw new SendError("network", e.message);
+    }
+    if (response.status === 400) {
+      const text = await messageOf(response.clone());
+      if (/csrf/i.test(text)) {  // the token expired while the tablet was offline: fetch a new one, once
+        await App.refreshCsrf();
+        response = await App.api(url, options);
+      } else {
+        throw new SendError("rejected", text);
+      }
+    }
+    if (response.status === 401) throw new SendError("login", await messageOf(response));
+    if (response.status >= 500 || response.status === 408 || response.status === 429) {
+      throw new SendError("network", await messageOf(response));
+    }
+    if (!response.ok) throw new SendError("rejected", await messageOf(response));
+    return response.json();
+  }
+
+  async function sendOne(item) {
+    const photos = item.photos || [];
+    for (let i = 0; i < photos.length; i += 1) {
+      if (photos[i].id) continue;
+      item.state = "uploading";
+      item.progress = `${i + 1}/${photos.length}`;
+      await put(item);
+      notify();
+      const form = new FormData();
+      form.append("file", photos[i].blob, photos[i].name || "photo.jpg");
+      try {
+        const stored = await send(item.photos_url || "/api/v1/photos", {method: "POST", body: form});
+        photos[i].id = stored.id;
+      } catch (error) {
+        if (error.kind !== "rejected") throw error;
+        // A photo the server cannot read must not hold back the whole inspection: send it without.
+        photos[i].id = -1;
+        item.warning = error.message;
+      }
+      await put(item);  // the id is kept: a retry does not upload this photo again
+    }
+    const payload = JSON.parse(JSON.stringify(item.payload));
+    payload.findings.forEach((finding, index) => {
+      finding.photo_ids = photos.filter((p) => p.finding === index && p.id > 0).map((p) => p.id);
+    });
+    item.state = "sending";
+    await put(item);
+    notify();
+    const stored = await send(item.url || "/api/v1/inspections", {method: "POST", json: payload});
+    item.state = "sent";
+    item.inspection_id = stored.id;
+    item.finding_ids = (stored.findings || []).map((f) => f.id);
+    item.sent = Date.now();
+    item.error = "";
+    item.photos = photos.map((p) => ({finding: p.finding, id: p.id, name: p.name}));  // blobs no longer needed
+    await put(item);
+  }
+
+  /** Send everything due; ``force`` ignores the back-off (the connection just came back, or a tap on Retry). */
+  async function sync(force = false) {
+    if (syncing || !navigator.onLine) return;
+    syncing = true;
+    try {
+      const items = await all();
+      const now = Date.now();
+      const due = items.filter((item) => item.state !== "sent" && item.state !== "rejected" &&
+                                         (force || item.next_try <= now));
+      if (due.length) {
+        try {
+          await App.refreshCsrf();
+        } catch (e) {
+          due.forEach((item) => { item.state = "login"; });
+          await Promise.all(due.map(put));
+          return;
+        }
+      }
+      for (const item of due) {
+        try {
+          await sendOne(item);
+        } catch (error) {
+          item.attempts += 1;
+          item.error = error.message || String(error);
+          item.state = error.kind === "rejected" ? "rejected" : (error.kind === "login" ? "login" : "queued");
+          item.next_try = Date.now() + Math.min(MAX_BACKOFF_MS, 5000 * 2 ** Math.min(item.attempts, 10));
+          await put(item);
+          if (error.kind === "network") break;  // no point trying the others right now
+        }
+      }
+      for (const item of items) {
+        if (item.state === "sent" && now - item.sent > KEEP_SENT_MS) await remove(item.client_id);
+      }
+    } finally {
+      syncing = false;
+      notify();
+    }
+  }
+
+  function syncLocked(force) {
+    if (navigator.locks) {  // several open tabs: one sends at a time (a duplicate would be harmless anyway)
+      return navigator.locks.request("outbox-sync", {ifAvailable: true}, (lock) => (lock ? sync(force) : null));
+    }
+    return sync(force);
+  }
+
+  const STATES = {queued: "queued", uploading: "uploading", sending: "sending", sent: "sent",
+                  rejected: "rejected", login: "login"};
+
+  async function render() {
+    const items = (await all()).sort((a, b) => b.created - a.created);
+    const counter = document.getElementById("outbox-count");
+    if (counter) {  // on every page: how many inspections are still on this tablet
+      const waiting = items.filter((item) => item.state !== "sent").length;
+      counter.textContent = `${App.t("queued_short")} ${waiting}`;
+      counter.hidden = waiting === 0;
+    }
+    const list = document.getElementById("outbox");
+    if (!list) return;
+    if (!items.length) {
+      list.replaceChildren(App.el("li", "empty", App.t("queue_empty")));
+      return;
+    }
+    list.replaceChildren(...items.map((item) => {
+      const li = App.el("li", `outbox-item state-${item.state}`);
+      li.dataset.clientId = item.client_id;
+      li.dataset.state = item.state;
+      const main = App.el("div", "row-main");
+      main.appendChild(App.el("strong", "", item.summary.enterprise));
+      const when = new Date(item.created).toLocaleString(document.documentElement.lang);
+      main.appendChild(App.el("span", "desc", `${item.summary.domain} · ${when}`));
+      main.appendChild(App.el("span", "desc",
+        `${item.summary.findings} ${App.t("findings_word")} · ${(item.photos || []).length} ${App.t("photo_count")}`));
+      li.appendChild(main);
+      const state = App.el("span", `badge outbox-state state-${item.state}`,
+                           App.t(STATES[item.state] || item.state) + (item.state === "uploading" ? ` ${item.progress}` : ""));
+      const meta = App.el("div", "row-meta");
+      meta.appendChild(state);
+      if (item.error && item.state !== "sent") meta.appendChild(App.el("span", "error-text", item.error));
+      if (item.warning) meta.appendChild(App.el("span", "error-text", `${App.t("photo_refused")} ${item.warning}`));
+      if (item.state !== "sent") {
+        const retry = App.el("button", "btn", App.t("retry"));
+        retry.type = "button";
+        retry.addEventListener("click", async () => {
+          item.state = "queued";
+          item.next_try = 0;
+          await put(item);
+          syncLocked(true);
+        });
+        meta.appendChild(retry);
+        const discard = App.el("button", "btn btn-danger", App.t("discard"));
+        discard.type = "button";
+        discard.addEventListener("click", async () => {
+          if (window.confirm(App.t("discard_confirm"))) {
+            await remove(item.client_id);
+            notify();
+          }
+        });
+        meta.appendChild(discard);
+      }
+      li.appendChild(meta);
+      return li;
+    }));
+  }
+
+  window.addEventListener("online", () => syncLocked(true));
+  setInterval(() => syncLocked(false), RETRY_MS);
+  window.Outbox = {save, all, sync: syncLocked, onChange: (fn) => listeners.push(fn), render};
+  render();
+  syncLocked(true);
+})();

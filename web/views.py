@@ -1,0 +1,217 @@
+"""The shell every page shares: login and logout, language, the service worker, error pages."""
+
+from __future__ import annotations
+
+import hashlib
+from functools import cache
+from pathlib import Path
+
+from flask import (
+    flash,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_user, logout_user
+from flask_wtf.csrf import generate_csrf
+
+from accounts import service as accounts
+from web import labels, nav
+from web.access import can, page, safe_next
+from web.blueprint import bp
+from web.forms import LoginForm, PostForm
+from web.i18n import current_language
+
+STATIC = Path(__file__).parent / "static"
+# Static files the service worker keeps for offline use (the app shell).
+SHELL_ASSETS = ("app.css", "app.js", "outbox.js", "photos.js", "inspect.js", "alerts.js", "icon.svg")
+
+
+@cache
+def asset_version() -> str:
+    """A digest of the static files: changes whenever one does, so browsers and the service worker refetch."""
+    digest = hashlib.sha256()
+    for path in sorted(STATIC.rglob("*")):
+        if path.is_file():
+            digest.update(path.relative_to(STATIC).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def asset(filename: str) -> str:
+    return url_for("web.static", filename=filename, v=asset_version())
+
+
+def js_strings() -> dict:
+    """Texts the scripts show (queue states, errors), translated here because scripts have no catalogue."""
+    return {
+        "offline": _("No signal: work is saved on this tablet and sent when the connection returns."),
+        "online": _("Connected."),
+        "queued": _("Saved on this tablet, waiting to send"),
+        "uploading": _("Uploading photos"),
+        "queued_short": _("To send:"),
+        "sending": _("Sending"),
+        "sent": _("Sent"),
+        "rejected": _("Refused by the server"),
+        "login": _("Log in again to send"),
+        "retry": _("Retry now"),
+        "discard": _("Discard"),
+        "discard_confirm": _("Discard this inspection from the tablet? It has not been sent."),
+        "queue_empty": _("Nothing waiting to be sent."),
+        "remove_photo": _("Remove photo"),
+        "photo_failed": _("This photo could not be read."),
+        "photo_refused": _("A photo was refused by the server and left out:"),
+        "no_results": _("No enterprise found."),
+        "search_failed": _("Search needs a connection; try again when online."),
+        "checklist_failed": _("The checklist could not be loaded; it needs a connection the first time."),
+        "choose_enterprise": _("Choose the enterprise first."),
+        "answer_all": _("Mark every item (passed, failed or not applicable)."),
+        "describe_failed": _("Describe every failed item."),
+        "saved": _("Inspection saved; it will be sent automatically."),
+        "major": _("Major hazard"),
+        "clause": _("Basis"),
+        "passed": _("Passed"),
+        "failed": _("Failed"),
+        "not_applicable": _("Not applicable"),
+        "description": _("Description of the hazard"),
+        "category": _("Category"),
+        "severity": _("Severity"),
+        "deadline": _("Rectification deadline"),
+        "responsible": _("Responsible person"),
+        "photos": _("Photos"),
+        "take_photo": _("Take or add photos"),
+        "general": _("General hazard"),
+        "cat_thing": _("Thing (equipment, site)"),
+        "cat_person": _("Person (behaviour)"),
+        "cat_management": _("Management"),
+        "alerts_failed": _("Alerts could not be loaded."),
+        "alerts_empty": _("No alerts."),
+        "acknowledge": _("Mark as read"),
+        "items": _("items"),
+        "findings_word": _("finding(s)"),
+        "photo_count": _("photos"),
+        "inspection": _("Inspection"),
+    }
+
+
+@bp.app_context_processor
+def _page_helpers():
+    return {
+        "asset": asset,
+        "label": labels.label,
+        "nav_entries": nav.entries,
+        "lang": current_language,
+        "lang_url": _lang_url,
+        "can": can,
+        "logout_form": PostForm,
+        "js_strings": js_strings,
+    }
+
+
+def _lang_url(code: str) -> str:
+    args = request.args.to_dict() | {"lang": code}
+    if request.endpoint and request.endpoint.startswith("web.") and request.method == "GET":
+        return url_for(request.endpoint, **(request.view_args or {}), **args)
+    return url_for("web.home", lang=code)
+
+
+@bp.before_request
+def _choose_language():
+    from flask_babel import get_locale
+
+    get_locale()  # runs the selector, so a ?lang= switch is remembered even on a redirect
+
+
+@bp.route("/")
+def home():
+    if not current_user.is_authenticated:
+        return redirect(url_for("web.login"))
+    return redirect(url_for(nav.home_endpoint()))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = accounts.authenticate(form.username.data.strip(), form.password.data)
+        if user is None:
+            flash(_("Unknown username or wrong password."), "error")
+        else:
+            lang = session.get("lang")
+            session.clear()  # a fresh session at login: nothing carried over from before (session fixation)
+            if lang:
+                session["lang"] = lang
+            login_user(user)
+            return redirect(safe_next(request.args.get("next")) or url_for("web.home"))
+    return render_template("web/login.html", form=form)
+
+
+@bp.route("/logout", methods=["POST"])
+def logout():
+    if PostForm().validate_on_submit():
+        lang = session.get("lang")
+        logout_user()
+        session.clear()
+        if lang:
+            session["lang"] = lang
+        flash(_("You have logged out."), "info")
+    return redirect(url_for("web.login", bye=1))
+
+
+@bp.route("/csrf-token")
+@page()
+def csrf_token():
+    """A fresh token for the outbox: a tablet may send hours after the page was loaded."""
+    response = jsonify({"token": generate_csrf()})
+    response.cache_control.no_store = True
+    return response
+
+
+@bp.route("/sw.js")
+def service_worker():
+    body = render_template("web/sw.js", version=asset_version(),
+                           assets=[asset(name) for name in SHELL_ASSETS],
+                           offline_pages=[url_for("web.inspect"), url_for("web.today")])
+    response = make_response(body)
+    response.mimetype = "text/javascript"
+    response.cache_control.no_cache = True
+    response.headers["Service-Worker-Allowed"] = "/"
+    return response
+
+
+@bp.route("/manifest.webmanifest")
+def manifest():
+    response = jsonify({
+        "name": _("Port zone risk inspection"), "short_name": _("Inspection"), "start_url": url_for("web.home"),
+        "display": "standalone", "background_color": "#ffffff", "theme_color": "#0b3d91",
+        "icons": [{"src": asset("icon.svg"), "sizes": "any", "type": "image/svg+xml"}],
+    })
+    response.mimetype = "application/manifest+json"
+    return response
+
+
+def _error_page(status: int, message: str):
+    return render_template("web/error.html", status=status, message=message), status
+
+
+@bp.errorhandler(403)
+def _forbidden(_exc):
+    return _error_page(403, _("This page is not for your role."))
+
+
+@bp.errorhandler(404)
+def _not_found(_exc):
+    return _error_page(404, _("There is nothing here."))
+
+
+def register_pages():
+    """Import the page modules so their routes join the blueprint."""
+    from web import directory, field, finding_pages, manager  # noqa: F401
+
+
+register_pages()
