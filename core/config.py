@@ -29,7 +29,7 @@ def _int(env: dict, name: str, default: int) -> int:
     return value
 
 
-def _bool(env: dict, name: str, default: bool) -> bool:
+def _bool(env: dict, name: str, default: bool | None) -> bool | None:
     raw = (env.get(name) or "").strip().lower()
     if raw == "":
         return default
@@ -145,6 +145,8 @@ def load(instance_path: str, root_path: str, env: dict | None = None) -> dict:
         "MAX_PHOTOS_PER_FINDING": _int(env, "MAX_PHOTOS_PER_FINDING", 10),
         "PHOTO_KEEP_ORIGINALS": _bool(env, "PHOTO_KEEP_ORIGINALS", False),
         "CARD_RULESET": env.get("CARD_RULESET") or None,
+        # Unset: secure cookies except in debug and tests; plain-HTTP LAN servers need false.
+        "WEB_SECURE_COOKIES": _bool(env, "SESSION_COOKIE_SECURE", None),
         "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT") or "10 per minute",
         "RATE_LIMIT_STORAGE_URI": env.get("RATE_LIMIT_STORAGE_URI") or "memory://",
         # Alerts (issue 6): reminders before a deadline, escalations after it, channels, digest, scheduler.

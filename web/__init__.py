@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import os
 
-from core.config import ConfigError
-
 LANGUAGES = ("zh", "en")
 DEFAULT_LANGUAGE = "zh"
 LANG_COOKIE = "lang"
@@ -18,21 +16,6 @@ LANG_COOKIE = "lang"
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' blob: data:; "
        "connect-src 'self'; worker-src 'self'; manifest-src 'self'; font-src 'self'; object-src 'none'; "
        "base-uri 'self'; form-action 'self'; frame-ancestors 'none'")
-
-
-def _secure_cookies_default(app) -> bool:
-    """Secure cookies unless debugging or testing; the environment's ``SESSION_COOKIE_SECURE=true|false`` wins.
-
-    Plain-HTTP set-ups (a LAN test server) need ``SESSION_COOKIE_SECURE=false`` or the login cookie is dropped.
-    """
-    raw = (os.environ.get("SESSION_COOKIE_SECURE") or "").strip().lower()
-    if raw in ("1", "true", "yes", "on"):
-        return True
-    if raw in ("0", "false", "no", "off"):
-        return False
-    if raw:
-        raise ConfigError(f"SESSION_COOKIE_SECURE={raw!r} is not a yes/no value (use true or false)")
-    return not (app.debug or app.testing)
 
 
 def _security_headers(response):
@@ -58,8 +41,8 @@ def init_app(app):
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = os.path.join(os.path.dirname(__file__), "translations")
     app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
     app.config["SESSION_COOKIE_SAMESITE"] = app.config.get("SESSION_COOKIE_SAMESITE") or "Lax"
-    secure = app.config.get("WEB_SECURE_COOKIES")  # tests and deployments may decide explicitly
-    app.config["SESSION_COOKIE_SECURE"] = _secure_cookies_default(app) if secure is None else bool(secure)
+    secure = app.config.get("WEB_SECURE_COOKIES")  # SESSION_COOKIE_SECURE in the environment (core.config)
+    app.config["SESSION_COOKIE_SECURE"] = not (app.debug or app.testing) if secure is None else bool(secure)
     app.config.setdefault("REMEMBER_COOKIE_HTTPONLY", True)
     app.config.setdefault("REMEMBER_COOKIE_SAMESITE", "Lax")
     app.config.setdefault("REMEMBER_COOKIE_SECURE", app.config["SESSION_COOKIE_SECURE"])

@@ -68,20 +68,26 @@ def test_session_cookie_is_httponly_and_samesite(app, client, make_user):
     assert response.headers["Location"] == "/"
 
 
-def test_secure_cookies_unless_debugging_or_testing(monkeypatch):
-    from types import SimpleNamespace
-
-    from core.config import ConfigError
-    from web import _secure_cookies_default
+@pytest.mark.parametrize(("env", "testing", "secure"), [
+    ({}, False, True), ({}, True, False), ({"SESSION_COOKIE_SECURE": "false"}, False, False),
+    ({"SESSION_COOKIE_SECURE": "true"}, True, True),
+])
+def test_secure_cookies_unless_debugging_or_testing(monkeypatch, env, testing, secure):
+    from app import create_app
 
     monkeypatch.delenv("SESSION_COOKIE_SECURE", raising=False)
-    assert _secure_cookies_default(SimpleNamespace(debug=False, testing=False)) is True
-    assert _secure_cookies_default(SimpleNamespace(debug=True, testing=False)) is False
-    monkeypatch.setenv("SESSION_COOKIE_SECURE", "false")
-    assert _secure_cookies_default(SimpleNamespace(debug=False, testing=False)) is False
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert create_app({"TESTING": testing}).config["SESSION_COOKIE_SECURE"] is secure
+
+
+def test_bad_secure_cookie_setting_stops_start_up(monkeypatch):
+    from app import create_app
+    from core.config import ConfigError
+
     monkeypatch.setenv("SESSION_COOKIE_SECURE", "maybe")
     with pytest.raises(ConfigError, match="SESSION_COOKIE_SECURE"):
-        _secure_cookies_default(SimpleNamespace(debug=False, testing=False))
+        create_app()
 
 
 def test_after_login_the_next_page_is_followed_but_only_on_this_site(client, make_user):
