@@ -19,7 +19,7 @@ run: install
 	$(BIN)/flask --app app db upgrade
 	$(BIN)/flask --app app checklists load
 	$(BIN)/flask --app app seed-demo
-	SESSION_COOKIE_SECURE=false $(BIN)/flask --app app run --host $(HOST) --port $(PORT)
+	SESSION_COOKIE_SECURE=false RUN_SCHEDULER_IN_PROCESS=true $(BIN)/flask --app app run --host $(HOST) --port $(PORT)
 
 test: install
 	$(BIN)/pytest

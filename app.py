@@ -18,7 +18,9 @@ from core.db import db, render_migration_item
 migrate = Migrate()
 
 # Each capability package exposes ``init_app(app)`` that registers its blueprints and commands.
-CAPABILITIES = ("core", "accounts", "enterprises", "inspections", "checklists", "cards", "photos", "demo", "web")
+CAPABILITIES = (
+    "core", "accounts", "enterprises", "inspections", "checklists", "cards", "photos", "demo", "web", "alerts",
+)
 
 
 def create_app(overrides: dict | None = None) -> Flask:

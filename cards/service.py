@@ -116,13 +116,14 @@ def _serialise(enterprise_ids: Iterable[int] | None) -> None:
     db.session.execute(query).all()
 
 
-def reevaluate(enterprise_ids: Iterable[int] | None) -> int:
-    """Bring the cards of these enterprises (``None``: all) in line with their findings; flush only.
+def reevaluate(enterprise_ids: Iterable[int] | None, today: date | None = None) -> int:
+    """Bring the cards of these enterprises (``None``: all) in line with their findings as of ``today``
+    (the zone's date; default now); flush only.
 
     Set-based: the facts of all enterprises come from a fixed number of queries. Returns how many
     enterprises were evaluated.
     """
-    rule_set, today = ruleset(), local_date()
+    rule_set, today = ruleset(), today or local_date()
     _serialise(enterprise_ids)
     everything = card_facts.load(enterprise_ids, rule_set, today)
     changed = []
@@ -139,8 +140,8 @@ def reevaluate(enterprise_ids: Iterable[int] | None) -> int:
     return len(everything)
 
 
-def reevaluate_all() -> int:
-    return reevaluate(None)
+def reevaluate_all(today: date | None = None) -> int:
+    return reevaluate(None, today)
 
 
 def issue_manual(enterprise_id: int, colour: str, reason: str, actor_id: int) -> Card:

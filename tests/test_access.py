@@ -31,6 +31,8 @@ WRITE_PERMISSIONS = [
     ("POST", "/api/v1/cards/1/lift", {"safety_manager"}),
     ("POST", "/api/v1/cards/preview", {"safety_manager", "admin"}),
     ("POST", "/api/v1/photos", {"inspector", "safety_manager"}),
+    ("POST", "/api/v1/alerts/1/ack", set(ROLES)),
+    ("PUT", "/api/v1/alerts/preferences", set(ROLES)),
 ]
 
 

@@ -1,0 +1,26 @@
+from marshmallow import Schema, fields
+
+
+class AlertQuerySchema(Schema):
+    unread = fields.Boolean(load_default=None, metadata={"description": "true: only alerts not yet acknowledged"})
+
+
+class AlertSchema(Schema):
+    """One alert in the caller's inbox."""
+
+    id = fields.Integer(dump_only=True, metadata={"description": "the alert (use it to acknowledge)"})
+    kind = fields.String(dump_only=True, metadata={"description": "due_in_3d, due_in_1d, overdue, escalated_7d..."})
+    subject_type = fields.String(dump_only=True, metadata={"description": "finding (later: remediation_task)"})
+    subject_id = fields.Integer(dump_only=True)
+    deadline = fields.Date(dump_only=True, metadata={"description": "the item's deadline when raised (local)"})
+    enterprise_id = fields.Integer(dump_only=True, allow_none=True)
+    enterprise_name = fields.String(dump_only=True)
+    title = fields.String(dump_only=True)
+    text = fields.String(dump_only=True)
+    raised_dt = fields.AwareDateTime(dump_only=True)
+    acked_dt = fields.AwareDateTime(dump_only=True, allow_none=True)
+
+
+class PreferenceSchema(Schema):
+    digest_email = fields.Boolean(required=True, metadata={
+        "description": "true: one summary e-mail a day (DIGEST_HOUR local) instead of one e-mail per alert"})
