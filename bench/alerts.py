@@ -5,7 +5,7 @@
 - their fan-out, batch by batch (inbox rows for 3 people each, e-mail and webhook deliveries): no goal set
   in the issue; 60 s is ours (it is a one-time catch-up load, and the inbox fills batch by batch),
 - a pass with nothing new to raise (raising and fan-out),
-and the peak memory of the process. Card re-evaluation is left out (bench/cards.py measures it).
+and the peak memory of the process. The raising pass includes the card re-evaluation it triggers.
 
     python bench/alerts.py [--quick] [--postgres postgresql://postgres@127.0.0.1:5432/test]
 """
