@@ -63,7 +63,7 @@ def _findings(enterprise_ids, scopes):
     query = sa.select(Finding.id, Finding.enterprise_id, Finding.item_code, Finding.severity, Finding.status,
                       Finding.found_dt, Finding.deadline, Finding.closed_dt).where(
         _scope(Finding.enterprise_id, enterprise_ids), sa.or_(*(_scope_clause(s, enterprise_ids) for s in scopes)))
-    for row in db.session.execute(query):
+    for row in db.session.connection().execute(query):  # Core rows: no ORM bookkeeping per row
         yield row.enterprise_id, FindingFact(
             id=row.id, checklist_item=row.item_code, severity=row.severity, status=row.status,
             found_on=row.found_dt.astimezone(tz).date(), deadline=row.deadline,
