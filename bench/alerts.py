@@ -16,17 +16,11 @@ import argparse
 from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
-from common import peak_rss_mb, scratch_app, timed, verdict
+from common import number_series, peak_rss_mb, scratch_app, timed, verdict
 
 TODAY = date(2027, 1, 1)
 NOW = datetime(2027, 1, 1, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai
 SPREAD = 50  # deadlines of the crossing findings: from 45 days overdue to 4 days ahead
-
-
-def _series(dialect: str, count: int) -> str:
-    if dialect == "postgresql":
-        return f"SELECT generate_series(1, {count}) AS n"
-    return f"WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < {count}) SELECT n FROM s"
 
 
 def _plus_days(dialect: str, days: str) -> str:
@@ -48,16 +42,16 @@ def build(db, findings: int, crossing: int, enterprises: int = 2000) -> None:
         *(f"INSERT INTO user_roles (user_id, role) VALUES ({uid}, '{role}')" for uid, role, _ in users),
         f"INSERT INTO enterprises (id, name, credit_code, sector, zone, address, contact_name, contact_phone, "
         f"created_dt) SELECT n, 'E' || n, 'C' || n, 'hazardous_chemicals', 'Z', '', '', '', {now} "
-        f"FROM ({_series(dialect, enterprises)}) s",
+        f"FROM ({number_series(dialect, enterprises)}) s",
         f"INSERT INTO inspections (id, client_id, payload_sha256, enterprise_id, domain, inspector_id, inspected_dt,"
         f" location, notes, created_dt) SELECT n, 'c' || n, '', n, 'hazardous_chemicals', 1, {now}, '', '', {now} "
-        f"FROM ({_series(dialect, enterprises)}) s",
+        f"FROM ({number_series(dialect, enterprises)}) s",
         "INSERT INTO findings (id, inspection_id, enterprise_id, item_code, description, category, severity, "
         "deadline, responsible_person, status, found_dt, closed_dt, updated_dt) "
         f"SELECT n, 1 + n % {enterprises}, 1 + n % {enterprises}, NULL, 'd', 'thing', 'general', "
         f"CASE WHEN n % {step} = 0 THEN {_plus_days(dialect, f'4 - (n / {step}) % {SPREAD}')} "
         f"ELSE {_plus_days(dialect, '10 + n % 390')} END, '', 'open', {now}, NULL, {now} "
-        f"FROM ({_series(dialect, findings)}) s",
+        f"FROM ({number_series(dialect, findings)}) s",
     ]
     for statement in statements:
         db.session.execute(sa.text(statement))

@@ -14,15 +14,9 @@ import argparse
 import random
 
 import sqlalchemy as sa
-from common import median_ms, peak_rss_mb, print_table, scratch_app, timed, verdict
+from common import median_ms, number_series, peak_rss_mb, print_table, scratch_app, timed, verdict
 
 DAYS = 5 * 365
-
-
-def _series(dialect: str, count: int) -> str:
-    if dialect == "postgresql":
-        return f"SELECT generate_series(1, {count})::bigint AS n"
-    return f"WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < {count}) SELECT n FROM s"
 
 
 def _days_ago(dialect: str, expr: str) -> str:
@@ -46,10 +40,10 @@ def build(db, enterprises: int, findings: int) -> None:
         f"VALUES (1, 'bench', 'bench', 'x', true, {now})",
         f"INSERT INTO enterprises (id, name, credit_code, sector, zone, address, contact_name, contact_phone, "
         f"created_dt) SELECT n, 'E' || n, 'C' || n, 'hazardous_chemicals', 'Z' || (n % 4), '', '', '', {now} "
-        f"FROM ({_series(dialect, enterprises)}) s",
+        f"FROM ({number_series(dialect, enterprises)}) s",
         f"INSERT INTO inspections (id, client_id, payload_sha256, enterprise_id, domain, inspector_id, inspected_dt,"
         f" location, notes, created_dt) SELECT n, 'c' || n, '', n, 'hazardous_chemicals', 1, {now}, '', '', {now} "
-        f"FROM ({_series(dialect, enterprises)}) s",
+        f"FROM ({number_series(dialect, enterprises)}) s",
     ]
     found = _days_ago(dialect, f"(n * 7919) % 1000003 % {DAYS}")
     # Independent pseudo-random draws per column (different multipliers modulo a prime): 2% unresolved,
@@ -63,7 +57,7 @@ def build(db, enterprises: int, findings: int) -> None:
         f"{_date_after(dialect, found, '15')}, '', "
         "CASE WHEN (n * 32452843) % 1000003 % 50 = 0 THEN 'open' ELSE 'verified' END, "
         f"{found}, CASE WHEN (n * 32452843) % 1000003 % 50 = 0 THEN NULL ELSE {found} END, {now} "
-        f"FROM ({_series(dialect, findings)}) s"
+        f"FROM ({number_series(dialect, findings)}) s"
     )
     for statement in statements:
         db.session.execute(sa.text(statement))

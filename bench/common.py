@@ -35,6 +35,13 @@ def print_table(title: str, rows: list[tuple[str, str, str, str]]) -> None:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
 
 
+def number_series(dialect: str, count: int) -> str:
+    """SQL yielding rows n = 1..count, to generate benchmark data inside the database."""
+    if dialect == "postgresql":
+        return f"SELECT generate_series(1, {count})::bigint AS n"
+    return f"WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < {count}) SELECT n FROM s"
+
+
 def verdict(ok: bool) -> str:
     return "PASS" if ok else "MISS"
 

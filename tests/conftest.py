@@ -150,3 +150,21 @@ def inspection_payload(enterprise_id: int, **fields) -> dict:
 requires_postgres = pytest.mark.skipif(
     not PG_URL, reason="needs PostgreSQL: set TEST_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test"
 )
+
+
+def at_once(count: int, request) -> list:
+    """Run ``request()`` in ``count`` threads released together at a barrier; their results, in any order."""
+    import threading
+
+    barrier, results = threading.Barrier(count), []
+
+    def run():
+        barrier.wait()
+        results.append(request())
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results

@@ -12,7 +12,7 @@ from cards.models import Card, CardEvent
 from core.db import db
 from inspections.models import Finding
 from risk_rules.cards import default_ruleset
-from tests.conftest import inspection_payload, requires_postgres
+from tests.conftest import at_once, inspection_payload, requires_postgres
 
 MAJOR = {"item_code": "HC-12", "description": "罐区未设置可燃气体检测报警装置", "category": "thing"}
 GENERAL = {"item_code": "HC-G-01", "description": "警示标志缺失", "category": "thing"}
@@ -225,23 +225,14 @@ def test_cli_reevaluation_escalates_when_a_deadline_has_passed(app, client, insp
 
 @requires_postgres
 def test_concurrent_inspections_of_one_enterprise_share_one_card(app, auth, make_enterprise):
-    import threading
-
     enterprise, headers = make_enterprise(), auth("inspector")
-    barrier, statuses = threading.Barrier(6), []
 
     def submit():
-        client = app.test_client()
         payload = inspection_payload(enterprise, client_id=str(uuid.uuid4()), findings=[MAJOR],
                                      checklist=[{"item_code": "HC-12", "result": "failed"}])
-        barrier.wait()
-        statuses.append(client.post("/api/v1/inspections", headers=headers, json=payload).status_code)
+        return app.test_client().post("/api/v1/inspections", headers=headers, json=payload).status_code
 
-    threads = [threading.Thread(target=submit) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    statuses = at_once(6, submit)
     assert statuses == [201] * 6
     # Evaluation is serialised per enterprise, so the last transaction saw all six majors.
     [card] = _cards(app.test_client(), headers, enterprise)
