@@ -19,7 +19,8 @@ migrate = Migrate()
 
 # Each capability package exposes ``init_app(app)`` that registers its blueprints and commands.
 CAPABILITIES = (
-    "core", "accounts", "enterprises", "inspections", "checklists", "cards", "photos", "demo", "web", "alerts",
+    "core", "accounts", "audit", "enterprises", "inspections", "checklists", "cards", "photos", "demo", "web",
+    "alerts",
 )
 
 

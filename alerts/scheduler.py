@@ -83,6 +83,21 @@ def housekeeping(app: Flask) -> None:
             db.session.remove()
 
 
+def seal_audit(app: Flask) -> None:
+    """Chain the audit entries written since the last run (see ``audit.chain``)."""
+    from audit import chain
+
+    with app.app_context():
+        try:
+            chain.seal()
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            raise
+        finally:
+            db.session.remove()
+
+
 def configure(scheduler, app: Flask):
     """Add the jobs to ``scheduler``; they run at once and then every few minutes (housekeeping daily)."""
     first = datetime.now(scheduler.timezone)
@@ -90,6 +105,7 @@ def configure(scheduler, app: Flask):
     scheduler.add_job(deliver, "interval", args=[app], id="alerts.deliver", minutes=DELIVER_MINUTES,
                       next_run_time=first)
     scheduler.add_job(housekeeping, "cron", args=[app], id="housekeeping", hour=0, minute=15, next_run_time=first)
+    scheduler.add_job(seal_audit, "interval", args=[app], id="audit.seal", minutes=SCAN_MINUTES, next_run_time=first)
     return scheduler
 
 

@@ -20,3 +20,7 @@ class AuditEntry(db.Model):
     entity_id: Mapped[int]
     before: Mapped[dict | None] = mapped_column(sa.JSON)
     after: Mapped[dict | None] = mapped_column(sa.JSON)
+    # Set when sealed into the hash chain (``audit.chain``), in sealing order, each hash covering the one before.
+    seq: Mapped[int | None] = mapped_column(unique=True)
+    prev_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    hash: Mapped[str | None] = mapped_column(sa.String(64))
