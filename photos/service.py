@@ -94,7 +94,7 @@ def sweep_files(now=None) -> int:
     cutoff = (now or utcnow()) - timedelta(hours=1)
     known = set(db.session.scalars(sa.select(Photo.sha256)))
     files, removed = storage(), 0
-    for key, mtime in list(files.entries()):
+    for key, mtime in list(files.keys()):
         sha256 = key.rsplit("/", 1)[-1].split("-", 1)[0]
         if sha256 not in known and mtime < cutoff.timestamp():
             files.delete(key)

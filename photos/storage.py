@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
 
-_KEY = re.compile(r"^[0-9a-z_.-]+(/[0-9a-z_.-]+)*$")
-_TEMP_PREFIX = ".tmp-"
+_KEY = re.compile(r"[0-9a-z_.-]+(/[0-9a-z_.-]+)*")
+_TEMP_PREFIX = ".tmp-"  # no key segment starts with a dot, so temporary files are never keys
+_FILE_MODE = 0o644  # mkstemp creates 0600; the files may be served by another user (X-Accel, sendfile)
 
 
 class Storage(Protocol):
@@ -23,25 +25,43 @@ class Storage(Protocol):
     def path(self, key: str) -> Path | None: ...
     def exists(self, key: str) -> bool: ...
     def delete(self, key: str) -> None: ...
-    def entries(self) -> Iterator[tuple[str, float]]: ...
+    def keys(self) -> Iterator[tuple[str, float]]: ...
+
+
+def _valid(key: str) -> bool:
+    """A relative path of ``[0-9a-z_.-]`` segments, none starting with a dot (so no ``..``, no temp file)."""
+    return (
+        isinstance(key, str)
+        and bool(_KEY.fullmatch(key))
+        and not any(p.startswith(".") for p in key.split("/"))
+    )
 
 
 def check_key(key: str) -> str:
-    if not _KEY.match(key) or any(part in (".", "..") for part in key.split("/")):
+    if not _valid(key):
         raise ValueError(f"invalid storage key {key!r}")
     return key
 
 
-class LocalStorage:
-    """Files under a root directory; keys are relative paths of lower-case letters, digits and ``_ . -``."""
+def _fsync_directory(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
-    def __init__(self, root):
+
+class LocalStorage:
+    """Files under a root directory, named by their keys (``ab/cd/<sha256>-display.jpg``)."""
+
+    def __init__(self, root: Path | str):
         self.root = Path(root)
 
     def path(self, key: str) -> Path:
         return self.root / check_key(key)
 
     def write(self, key: str, data: bytes) -> None:
+        """Atomically create or replace ``key``; rewriting the same content is harmless."""
         target = self.path(key)
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, temp = tempfile.mkstemp(prefix=_TEMP_PREFIX, dir=target.parent)
@@ -49,27 +69,33 @@ class LocalStorage:
             with os.fdopen(fd, "wb") as f:
                 f.write(data)
                 f.flush()
+                os.fchmod(f.fileno(), _FILE_MODE)
                 os.fsync(f.fileno())
             os.replace(temp, target)
         except BaseException:
             Path(temp).unlink(missing_ok=True)
             raise
-        directory = os.open(target.parent, os.O_RDONLY)
-        try:
-            os.fsync(directory)
-        finally:
-            os.close(directory)
+        _fsync_directory(target.parent)
 
     def read(self, key: str) -> bytes:
+        """The stored bytes; FileNotFoundError if there are none."""
         return self.path(key).read_bytes()
 
     def exists(self, key: str) -> bool:
         return self.path(key).is_file()
 
     def delete(self, key: str) -> None:
+        """Remove ``key`` if present (deleting a missing key is not an error)."""
         self.path(key).unlink(missing_ok=True)
 
-    def entries(self) -> Iterator[tuple[str, float]]:
+    def keys(self) -> Iterator[tuple[str, float]]:
+        """(key, mtime) of every stored file; temporary files and anything not a valid key are skipped."""
         for path in self.root.rglob("*"):
-            if path.is_file() and not path.name.startswith("."):  # temporary files, .gitkeep
-                yield path.relative_to(self.root).as_posix(), path.stat().st_mtime
+            key = path.relative_to(self.root).as_posix()
+            try:
+                status = path.stat()
+            except FileNotFoundError:  # deleted meanwhile (a concurrent sweep)
+                continue
+            if _valid(key) and stat.S_ISREG(status.st_mode):
+                yield key, status.st_mtime
+
