@@ -21,6 +21,7 @@ from enterprises.credit_code import check_character
 from enterprises.models import Enterprise
 from inspections import findings as workflow
 from inspections import service as inspections
+from remediation import demo as water_demo
 
 PASSWORD = "demo-password"
 USERS = [
@@ -119,6 +120,7 @@ def run(enterprise_count: int = 36) -> str:
     rng = random.Random(20261125)
     checklists.sync_from_files()
     users = _users()
+    water = water_demo.seed(users["chen.jie"], users["li.na"])
     inspectors = [users["zhang.wei"], users["zhao.min"]]
     enterprises = _enterprises(rng, enterprise_count)
     inspections_made = 0
@@ -128,5 +130,5 @@ def run(enterprise_count: int = 36) -> str:
             _progress(rng, inspection, users["li.na"])
             inspections_made += 1
     logins = ", ".join(username for username, _, _ in USERS)
-    return (f"Demo data: {len(enterprises)} enterprises, {inspections_made} inspections. "
+    return (f"Demo data: {len(enterprises)} enterprises, {inspections_made} inspections. {water} "
             f"Log in as {logins} with password {PASSWORD!r}.")

@@ -33,6 +33,12 @@ WRITE_PERMISSIONS = [
     ("POST", "/api/v1/photos", {"inspector", "safety_manager"}),
     ("POST", "/api/v1/alerts/1/ack", set(ROLES)),
     ("PUT", "/api/v1/alerts/preferences", set(ROLES)),
+    ("POST", "/api/v1/water-bodies", {"env_staff", "admin"}),
+    ("POST", "/api/v1/water-bodies/1/sections", {"env_staff"}),
+    ("POST", "/api/v1/water-bodies/1/remediation-tasks", {"env_staff"}),
+    ("POST", "/api/v1/water-bodies/1/close-off", {"safety_manager"}),
+    ("POST", "/api/v1/sections/1/samples", {"env_staff"}),
+    ("PATCH", "/api/v1/remediation-tasks/1", {"env_staff"}),
 ]
 
 
