@@ -84,7 +84,36 @@ FINDINGS = Source(
     describe=_describe_findings,
 )
 
-SOURCES: list[Source] = [FINDINGS]
+def _task_items() -> sa.Select:
+    from remediation.models import RemediationTask, unresolved_clause
+
+    # A typed NULL: PostgreSQL would take a bare NULL as text in the union with the findings.
+    no_enterprise = sa.cast(sa.null(), sa.Integer).label("enterprise_id")
+    return sa.select(RemediationTask.id.label("subject_id"), RemediationTask.deadline.label("deadline"),
+                     no_enterprise, RemediationTask.created_by_id.label("owner_id")).where(unresolved_clause())
+
+
+def _describe_tasks(ids: Iterable[int]) -> dict[int, Subject]:
+    from remediation.models import RemediationTask, WaterBody
+
+    rows = db.session.execute(
+        sa.select(RemediationTask.id, RemediationTask.description, WaterBody.name)
+        .join(WaterBody, WaterBody.id == RemediationTask.water_body_id)
+        .where(RemediationTask.id.in_(list(ids)))
+    )
+    return {tid: Subject(f"整治任务 #{tid}", _shorten(text), name) for tid, text, name in rows}
+
+
+REMEDIATION_TASKS = Source(
+    subject_type="remediation_task",
+    label="水体整治任务",
+    items=_task_items,
+    roles=("env_staff",),  # plus the task's owner
+    escalation_roles=("env_staff", "safety_manager"),
+    describe=_describe_tasks,
+)
+
+SOURCES: list[Source] = [FINDINGS, REMEDIATION_TASKS]
 
 
 def by_type(subject_type: str) -> Source:
