@@ -11,9 +11,8 @@ from enterprises.models import Enterprise
 from web import queries
 from web.access import page
 from web.blueprint import bp
-from web.nav import api_available
-
-ALERTS_API = "/api/v1/alerts"
+from web.card_pages import lift_form
+from web.forms import IssueCardForm
 
 
 @bp.route("/enterprises")
@@ -31,7 +30,9 @@ def enterprise(enterprise_id):
     if enterprise is None:
         abort(404)
     cards = db.session.scalars(card_queries.search(enterprise_id=enterprise_id, sort="issued")).all()
-    return render_template("web/enterprise.html", enterprise=enterprise, cards=cards,
+    active = next((card for card in cards if card.status == "active"), None)
+    return render_template("web/enterprise.html", enterprise=enterprise, cards=cards, active=active,
+                           issue=IssueCardForm(prefix="issue"), lift=lift_form(active),
                            findings=queries.findings_of_enterprise(enterprise_id),
                            inspections=queries.inspections_of_enterprise(enterprise_id))
 
@@ -39,5 +40,5 @@ def enterprise(enterprise_id):
 @bp.route("/alerts")
 @page()
 def alerts():
-    """The inbox is filled by alerts.js from the alerts API, once that API exists."""
-    return render_template("web/alerts.html", available=api_available(ALERTS_API), api=ALERTS_API)
+    """The inbox is filled by alerts.js from the alerts API."""
+    return render_template("web/alerts.html")

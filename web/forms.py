@@ -2,7 +2,17 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, MultipleFileField, PasswordField, RadioField, StringField, TextAreaField
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import (
+    DateField,
+    DateTimeLocalField,
+    MultipleFileField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
@@ -42,3 +52,37 @@ class ExtensionDecisionForm(FlaskForm):
     decision = RadioField(_l("Decision"), validators=[DataRequired()],
                           choices=[SelectChoice("approve", _l("Approve")), SelectChoice("reject", _l("Reject"))])
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=5000)])
+
+
+class IssueCardForm(FlaskForm):
+    enterprise = StringField(_l("Enterprise (credit code or full name)"), validators=[Optional(), Length(max=200)])
+    colour = RadioField(_l("Colour"), validators=[DataRequired()],
+                        choices=[SelectChoice("yellow", _l("Yellow card")), SelectChoice("red", _l("Red card"))])
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=5000)])
+
+
+class LiftCardForm(FlaskForm):
+    """Choices of ``reinspection`` are the enterprise's inspections after the card (set by the view)."""
+
+    reinspection = SelectField(_l("Passing re-inspection"), coerce=int, validators=[DataRequired()], choices=[])
+    reason = TextAreaField(_l("Reason for lifting"), validators=[DataRequired(), Length(max=5000)])
+
+
+class SampleForm(FlaskForm):
+    """Section, time and note; one text field per measured item is added by ``sample_form`` (web.water)."""
+
+    section = SelectField(_l("Monitoring section"), coerce=int, validators=[DataRequired()], choices=[])
+    sampled_dt = DateTimeLocalField(_l("Sampling time (local)"), format="%Y-%m-%dT%H:%M",
+                                    validators=[DataRequired()])
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)])
+
+
+class SampleImportForm(FlaskForm):
+    file = FileField(_l("Lab file (CSV or XLSX)"),
+                     validators=[FileRequired(), FileAllowed(["csv", "xlsx"], _l("Give a CSV or XLSX file."))])
+    section = SelectField(_l("Section for every row (when the file has no section column)"), coerce=int,
+                          choices=[], validators=[Optional()])
+
+
+class CloseOffForm(FlaskForm):
+    reason = TextAreaField(_l("Reason for closing off"), validators=[DataRequired(), Length(max=5000)])

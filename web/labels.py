@@ -39,12 +39,30 @@ EVENTS = {
     "severity_general": _l("Lowered to general"),
 }
 
+CARD_EVENTS = {"issued": _l("Issued"), "escalated": _l("Raised to red"), "reasons_added": _l("Reasons added"),
+               "lifted": _l("Lifted")}
+CARD_ORIGINS = {"rule": _l("By the rules"), "manual": _l("By a manager")}
+# GB 3838-2002 classes: 1..5 for I..V, 6 for worse than V (劣V).
+WATER_CLASSES = {1: _l("Class I"), 2: _l("Class II"), 3: _l("Class III"), 4: _l("Class IV"), 5: _l("Class V"),
+                 6: _l("Worse than Class V")}
+WATER_KINDS = {"river": _l("River"), "canal": _l("Canal"), "lake": _l("Lake"), "reservoir": _l("Reservoir"),
+               "pond": _l("Pond")}
+LISTED_STATUSES = {"worse_than_v_listed": _l("Listed (worse than V)"), "under_remediation": _l("Under remediation"),
+                   "closed_off": _l("Closed off")}
+MEASURES = {"sewage_interception": _l("Sewage interception"), "dredging": _l("Dredging"),
+            "ecological_restoration": _l("Ecological restoration"), "water_diversion": _l("Water diversion"),
+            "outfall_remediation": _l("Outfall remediation"), "other": _l("Other measure")}
+TASK_STATUSES = {"planned": _l("Planned"), "in_progress": _l("In progress"), "completed": _l("Completed"),
+                 "cancelled": _l("Cancelled")}
+
 ALL = {"domain": DOMAINS, "sector": SECTORS, "category": CATEGORIES, "severity": SEVERITIES, "status": STATUSES,
        "result": RESULTS, "extension": EXTENSION_STATUSES, "colour": COLOURS, "card_status": CARD_STATUSES,
-       "role": ROLES, "event": EVENTS}
+       "role": ROLES, "event": EVENTS, "card_event": CARD_EVENTS, "card_origin": CARD_ORIGINS,
+       "water_class": WATER_CLASSES, "water_kind": WATER_KINDS, "listed": LISTED_STATUSES, "measure": MEASURES,
+       "task_status": TASK_STATUSES}
 
 
-def label(kind: str, code: str | None) -> str:
+def label(kind: str, code: str | int | None) -> str:
     """The translated name of ``code``; an unknown code is shown as it is rather than hidden."""
     if code is None:
         return ""

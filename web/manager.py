@@ -8,11 +8,10 @@ from cards import queries as card_queries
 from cards.models import COLOURS
 from cards.models import STATUSES as CARD_STATUSES
 from enterprises.models import SECTORS
-from web import queries
+from web import charts, queries
 from web.access import page
 from web.blueprint import bp
-from web.forms import ExtensionDecisionForm
-from web.nav import api_available
+from web.forms import ExtensionDecisionForm, IssueCardForm
 
 SORTS = ("days_held", "issued")
 
@@ -42,8 +41,10 @@ def _card_filters() -> dict:
 def cards():
     filters = _card_filters()
     rows, total = queries.limited(card_queries.search(**filters))
-    export = url_for("cards.export_ledger", **{k: v for k, v in filters.items() if v}) \
-        if api_available("/api/v1/cards/export.xlsx") else None
+    export = url_for("cards.export_ledger", **{k: v for k, v in filters.items() if v})
     return render_template("web/cards.html", cards=rows, total=total, filters=filters, colours=COLOURS,
                            sectors=SECTORS, statuses=CARD_STATUSES, sorts=SORTS, export_url=export,
-                           zones=queries.zones(), limit=queries.LIST_LIMIT)
+                           zones=queries.zones(), limit=queries.LIST_LIMIT, issue=IssueCardForm(prefix="issue"),
+                           enterprise_choices=queries.enterprise_choices(),
+                           charts={"by_sector": charts.cards_by_sector(), "by_month": charts.cards_by_month(),
+                                   "overdue": charts.overdue_trend()})

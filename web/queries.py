@@ -66,3 +66,11 @@ def zones() -> list[str]:
 
     return db.session.scalars(sa.select(Enterprise.zone).where(Enterprise.zone != "").distinct()
                               .order_by(Enterprise.zone)).all()
+
+
+def enterprise_choices() -> list[tuple[str, str]]:
+    """(credit code, name) of every enterprise, for the board's issue form (a datalist the browser filters)."""
+    from enterprises.models import Enterprise
+
+    return db.session.execute(sa.select(Enterprise.credit_code, Enterprise.name).order_by(Enterprise.name)
+                              .limit(2000)).all()

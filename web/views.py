@@ -211,7 +211,7 @@ def _not_found(_exc):
 
 def register_pages():
     """Import the page modules so their routes join the blueprint."""
-    from web import directory, field, finding_pages, manager  # noqa: F401
+    from web import card_pages, directory, field, finding_pages, manager, water  # noqa: F401
 
 
 register_pages()

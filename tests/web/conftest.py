@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 import threading
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -137,3 +138,54 @@ def photo_api(app, auth, sample_photo):
         pytest.skip(f"the photo API does not store photos yet ({response.status_code}: {body.get('message')})")
     return sample_photo
 
+
+# ---- water bodies (environmental staff's pages) ----
+
+CLASS_3 = {"ph": 7.4, "do": 6.0, "nh3n": 0.9, "tp": 0.15}
+WORSE_THAN_V = {"ph": 7.4, "do": 6.0, "nh3n": 3.0, "tp": 0.15}
+
+
+class Water:
+    """Builds water bodies through the API (as environmental staff)."""
+
+    def __init__(self, client, headers):
+        self.client, self.headers = client, headers
+
+    def post(self, url, data, status=201):
+        response = self.client.post(url, json=data, headers=self.headers)
+        assert response.status_code == status, response.json
+        return response.json
+
+    def body(self, **fields) -> int:
+        return self.post("/api/v1/water-bodies", {"name": "和平河", "kind": "river", "target_class": 4} | fields)["id"]
+
+    def section(self, body_id, name, code) -> int:
+        return self.post(f"/api/v1/water-bodies/{body_id}/sections", {"name": name, "code": code})["id"]
+
+    def sample(self, section_id, when: datetime, values):
+        return self.post(f"/api/v1/sections/{section_id}/samples", {"sampled_dt": when.isoformat(), "values": values})
+
+    def task(self, body_id, deadline: date, **fields):
+        return self.post(f"/api/v1/water-bodies/{body_id}/remediation-tasks", {
+            "measure": "dredging", "description": "清淤 <i>河道</i>", "deadline": deadline.isoformat()} | fields)
+
+
+@pytest.fixture
+def water(client, auth):
+    return Water(client, auth("env_staff"))
+
+
+@pytest.fixture
+def body(water):
+    """A river with two sections, a year of monthly samples (class III lately, worse than V before), a task."""
+    body = water.body(closure_months=1)
+    upstream, downstream = water.section(body, "上游断面", "S-01"), water.section(body, "下游断面", "S-02")
+    now = datetime.now(UTC)
+    for months_ago in range(0, 12):
+        when = now - timedelta(days=30 * months_ago, hours=1)
+        values = CLASS_3 if months_ago < 2 else WORSE_THAN_V
+        water.sample(upstream, when, values)
+        if months_ago % 2 == 0:
+            water.sample(downstream, when, values)
+    water.task(body, date.today() - timedelta(days=10))  # overdue
+    return body

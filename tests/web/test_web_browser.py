@@ -138,11 +138,11 @@ def test_lost_response_is_retried_with_the_same_client_id(app, tablet, browser_l
 
 ROLE_NAV = {
     "inspector": ["/today", "/inspect", "/findings", "/enterprises", "/alerts"],
-    "safety_manager": ["/findings", "/extensions", "/cards", "/enterprises", "/alerts"],
-    "env_staff": ["/enterprises", "/alerts"],
+    "safety_manager": ["/findings", "/extensions", "/cards", "/water-bodies", "/enterprises", "/alerts"],
+    "env_staff": ["/water-bodies", "/enterprises", "/alerts"],
 }
 UNTRANSLATED = ["Log out", "Findings", "Enterprises", "Alerts", "Today", "New inspection", "Submit inspection",
-                "Card board", "Extension requests", "Waiting to be sent"]
+                "Card board", "Extension requests", "Waiting to be sent", "Water bodies", "Cards issued per month"]
 
 
 @pytest.mark.parametrize("role", sorted(ROLE_NAV))
@@ -260,6 +260,11 @@ def test_manager_sees_the_card_and_its_reason(client, auth, tablet, browser_logi
     card = page.locator(".board .card", has_text="港城化工有限公司")
     assert "黄牌" in card.inner_text() and "存在未完成整改的重大事故隐患" in card.inner_text()
     screenshots(page, "card-board-zh")
+    for name in ("by-month", "by-sector", "overdue"):
+        page.locator(f"canvas#chart-{name}[data-rendered='1']").wait_for()
+    active_by_sector = page.evaluate(
+        "() => Chart.getChart('chart-by-sector').data.datasets.map((set) => set.data.reduce((a, b) => a + b, 0))")
+    assert sum(active_by_sector) == 1
     page.goto("/cards?lang=en")
     assert "An unresolved major hazard" in page.locator(".board .card").first.inner_text()
     screenshots(page, "card-board-en")
@@ -270,9 +275,6 @@ def test_manager_sees_the_card_and_its_reason(client, auth, tablet, browser_logi
 
 
 def test_alerts_inbox_lists_and_acknowledges(app, client, auth, tablet, browser_login, make_enterprise, screenshots):
-    """Runs once the alerts package serves /api/v1/alerts; the page falls back to a notice before that."""
-    if not any(rule.rule == "/api/v1/alerts" for rule in app.url_map.iter_rules()):
-        pytest.skip("the alerts API (/api/v1/alerts) is not registered yet")
     from alerts.models import Alert, AlertRecipient
     from tests.conftest import inspection_payload
 
@@ -297,3 +299,29 @@ def test_alerts_inbox_lists_and_acknowledges(app, client, auth, tablet, browser_
     assert page.locator("#alerts li.unread").count() == 0
     page.locator("#alerts li.read a").tap()
     page.wait_for_url(f"**/findings/{finding['id']}")
+
+
+def test_environmental_staff_see_a_bodys_trend_chart(tablet, browser_login, water, body, screenshots):
+    """The chart is drawn by the vendored Chart.js: one line per section and the target as a dashed line."""
+    page = tablet(portrait=True).new_page()
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    browser_login(page, "env_staff")
+    page.goto("/water-bodies")
+    row = page.locator(".water-list li", has_text="和平河")
+    assert "Ⅲ类" in row.inner_text() and "Ⅳ类" in row.inner_text()  # current class against the target
+    screenshots(page, "water-bodies-zh")
+    row.locator("a").first.tap()
+    page.wait_for_url(f"**/water-bodies/{body}")
+    page.locator("canvas#chart-trend[data-rendered='1']").wait_for()
+    drawn = page.evaluate("""() => {
+        const chart = Chart.getChart('chart-trend');
+        return chart.data.datasets.map((set) => ({label: set.label, dashed: set.borderDash.length > 0,
+                                                  points: set.data.filter((v) => v !== null).length}));
+    }""")
+    sections = {d["label"]: d["points"] for d in drawn if not d["dashed"]}
+    assert sections == {"上游断面": 12, "下游断面": 6}
+    assert [d["points"] for d in drawn if d["dashed"]] == [12]
+    page.locator("#chart-trend").scroll_into_view_if_needed()
+    screenshots(page, "water-body-zh")
+    assert errors == []

@@ -1,0 +1,187 @@
+"""Environmental staff's pages: water bodies against target, the trend chart, tasks, sample entry and import,
+closing off by a safety manager, and who may see and do what."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from core.db import db
+from remediation.models import Sample, WaterBody
+from tests.web.conftest import WORSE_THAN_V, csrf_from, form_token
+
+
+def section_id(app, body_id, code):
+    with app.app_context():
+        return next(s.id for s in db.session.get(WaterBody, body_id).sections if s.code == code)
+
+
+@pytest.mark.parametrize("roles, allowed", [(("env_staff",), True), (("safety_manager",), True), (("admin",), True),
+                                            (("inspector",), False)])
+def test_water_pages_are_for_environmental_staff_managers_and_admins(login, body, roles, allowed):
+    client, _ = login(*roles)
+    for url in ("/water-bodies", f"/water-bodies/{body}"):
+        assert client.get(url).status_code == (200 if allowed else 403)
+    nav = client.get("/enterprises").get_data(as_text=True)
+    assert ('href="/water-bodies"' in nav) == allowed
+
+
+@pytest.mark.parametrize("roles", [("inspector",), ("safety_manager",), ("admin",)])
+def test_only_environmental_staff_enter_and_import_samples(app, login, body, roles):
+    client, _ = login(*roles)
+    token = csrf_from(client.get("/enterprises").get_data(as_text=True))
+    for url in (f"/water-bodies/{body}/samples", f"/water-bodies/{body}/samples/import"):
+        assert client.post(url, headers={"X-CSRFToken": token}).status_code == 403
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_list_shows_current_class_against_target(login, body, lang):
+    client, _ = login("env_staff")
+    html = client.get(f"/water-bodies?lang={lang}").get_data(as_text=True)
+    assert "和平河" in html and 'class="badge wq wq-3"' in html and 'class="badge wq wq-4"' in html
+    if lang == "zh":
+        assert "Ⅲ类" in html and "达到目标" in html and "Water bodies" not in html
+    else:
+        assert "Class III" in html and "Meets target" in html
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_body_page_has_the_trend_chart_tasks_and_forms(login, body, lang):
+    client, _ = login("env_staff")
+    response = client.get(f"/water-bodies/{body}?lang={lang}")
+    html = response.get_data(as_text=True)
+    data = json.loads(re.search(r'id="chart-data-trend">(.*?)</script>', html, re.S).group(1))
+    assert len(data["labels"]) == 12 and data["scale"] == "water_class"
+    sections = {d["label"]: d["data"] for d in data["datasets"] if not d.get("target")}
+    assert set(sections) == {"上游断面", "下游断面"}
+    assert sections["上游断面"][-1] == 3 and 6 in sections["上游断面"]
+    assert None in sections["下游断面"]  # months without a sample are gaps, not zeros
+    target = next(d for d in data["datasets"] if d.get("target"))
+    assert target["data"] == [4] * 12
+    assert '<progress max="100" value="0"' in html and "overdue-task" in html
+    assert "清淤 &lt;i&gt;河道&lt;/i&gt;" in html
+    assert 'name="sample-item_nh3n"' in html and 'name="import-file"' in html
+    assert ("录入样品" in html) == (lang == "zh") and ("Enter a sample" in html) == (lang == "en")
+    assert f'action="/water-bodies/{body}/close-off"' not in html  # not for environmental staff
+
+
+def sample_form(client, body, **fields):
+    page = client.get(f"/water-bodies/{body}").get_data(as_text=True)
+    return client.post(f"/water-bodies/{body}/samples", data={"sample-csrf_token": form_token(page, "sample")} | {
+        f"sample-{k}": v for k, v in fields.items()})
+
+
+def test_a_sample_entered_on_the_page_is_stored_and_classified(app, login, body):
+    client, user = login("env_staff")
+    section = section_id(app, body, "S-02")
+    when = (datetime.now() - timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M")
+    response = sample_form(client, body, section=section, sampled_dt=when, item_nh3n="1,2", item_ph="7.1",
+                           item_do="6", note="现场")
+    assert response.status_code == 302
+    with app.app_context():
+        sample = db.session.scalars(sa.select(Sample).where(Sample.section_id == section)
+                                    .order_by(Sample.created_dt.desc())).first()
+        assert sample.value_map == {"ph": 7.1, "do": 6.0, "nh3n": 1.2} and sample.created_by_id == user
+    assert "样品已保存：下游断面 为Ⅳ类" in client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def test_sample_errors_of_the_service_are_shown_on_their_fields(app, login, body):
+    client, _ = login("env_staff")
+    section = section_id(app, body, "S-01")
+    when = (datetime.now() - timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M")
+    response = sample_form(client, body, section=section, sampled_dt=when, item_nh3n="-1", item_tp="abc")
+    assert response.status_code == 400
+    html = response.get_data(as_text=True)
+    for item in ("nh3n", "tp"):
+        block = re.search(rf'<div class="field has-error"><label for="sample-item_{item}">.*?</div>', html, re.S)
+        assert block and 'class="field-error"' in block.group(0), item
+    assert 'value="abc"' in html  # what was typed stays
+    nothing = sample_form(client, body, section=section, sampled_dt=when)
+    assert nothing.status_code == 400 and "give at least one measured item" in nothing.get_data(as_text=True)
+    future = (datetime.now() + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
+    later = sample_form(client, body, section=section, sampled_dt=future, item_nh3n="1")
+    assert later.status_code == 400 and "in the future" in later.get_data(as_text=True)
+
+
+def upload(client, body, content: bytes, name="lab.csv", section=0):
+    page = client.get(f"/water-bodies/{body}").get_data(as_text=True)
+    return client.post(f"/water-bodies/{body}/samples/import", content_type="multipart/form-data", data={
+        "import-csrf_token": form_token(page, "import"), "import-section": str(section),
+        "import-file": (io.BytesIO(content), name)})
+
+
+def count_samples(app):
+    with app.app_context():
+        return db.session.scalar(sa.select(sa.func.count()).select_from(Sample))
+
+
+def test_a_lab_file_is_imported_with_the_remediation_importer(app, login, body):
+    client, _ = login("env_staff")
+    before = count_samples(app)
+    day = (date.today() - timedelta(days=1)).isoformat()
+    csv = f"断面编码,采样时间,氨氮(mg/L),pH\nS-01,{day} 09:00,0.8,7.2\nS-02,{day} 09:30,1.6,7.3\n"
+    response = upload(client, body, csv.encode())
+    assert response.status_code == 302
+    assert count_samples(app) == before + 2
+    assert "已导入 2 个样品" in client.get(response.headers["Location"]).get_data(as_text=True)
+
+
+def test_a_lab_file_with_a_bad_line_imports_nothing_and_says_why(app, login, body):
+    client, _ = login("env_staff")
+    before = count_samples(app)
+    day = (date.today() - timedelta(days=1)).isoformat()
+    csv = f"断面编码,采样时间,氨氮(mg/L)\nS-01,{day} 10:00,0.8\nS-09,{day} 10:00,-3\n"
+    response = upload(client, body, csv.encode("gb18030"))
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and "第 3 行" in html and "未导入任何数据" in html
+    assert count_samples(app) == before
+    wrong = upload(client, body, b"x", name="lab.txt")
+    assert wrong.status_code == 400 and "请上传 CSV 或 XLSX 文件" in wrong.get_data(as_text=True)
+
+
+def close_off(client, body, reason="连续达标，同意销号"):
+    """Posts the close-off form; the page's own CSRF token, as the form is not shown when not eligible."""
+    page = client.get(f"/water-bodies/{body}").get_data(as_text=True)
+    return client.post(f"/water-bodies/{body}/close-off", data={"close-csrf_token": csrf_from(page),
+                                                                "close-reason": reason})
+
+
+def test_a_safety_manager_closes_off_an_eligible_body(app, login, body):
+    client, manager = login("safety_manager")
+    page = client.get(f"/water-bodies/{body}").get_data(as_text=True)
+    assert f'action="/water-bodies/{body}/close-off"' in page and "符合销号条件" in page
+    response = close_off(client, body)
+    assert response.status_code == 302
+    with app.app_context():
+        closed = db.session.get(WaterBody, body)
+        assert (closed.listed_status, closed.closed_off_by_id) == ("closed_off", manager)
+    page = client.get(f"/water-bodies/{body}?lang=en").get_data(as_text=True)
+    assert "Closed off on" in page and "连续达标，同意销号" in page
+
+
+def test_a_body_not_eligible_shows_why_and_refuses_closing(app, login, water):
+    body = water.body(name="东沟", closure_months=3)
+    section = water.section(body, "东沟断面", "E-01")
+    water.sample(section, datetime.now(UTC) - timedelta(hours=1), WORSE_THAN_V)
+    client, _ = login("safety_manager")
+    page = client.get(f"/water-bodies/{body}").get_data(as_text=True)
+    assert "不能销号" in page and f'action="/water-bodies/{body}/close-off"' not in page
+    english = client.get(f"/water-bodies/{body}?lang=en").get_data(as_text=True)
+    assert "Not eligible for closure" in english
+    response = close_off(client, body)
+    # in English: the language chosen last stays
+    assert response.status_code == 409 and "Not closed off" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.get(WaterBody, body).listed_status != "closed_off"
+
+
+def test_environmental_staff_cannot_close_off(login, body):
+    client, _ = login("env_staff")
+    token = csrf_from(client.get("/enterprises").get_data(as_text=True))
+    assert client.post(f"/water-bodies/{body}/close-off", headers={"X-CSRFToken": token},
+                       data={"close-reason": "x"}).status_code == 403

@@ -1,0 +1,235 @@
+"""Environmental staff's pages: water bodies against their target class, a body's 12-month trend per section,
+remediation tasks, sample entry and import, and closing off (销号) by a safety manager when eligible.
+
+Every write goes through ``remediation`` (the same checks as the API: ``SampleCreateSchema``, the importer,
+``service.close_off``); the pages only translate its answers into fields and messages.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from datetime import datetime
+from pathlib import Path
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from marshmallow import ValidationError
+from wtforms import StringField
+from wtforms.validators import Length, Optional
+
+from core.db import db
+from core.errors import DomainError
+from core.tabular import TabularError
+from core.time import zone
+from remediation import importer, service, tasks
+from remediation.models import WaterBody
+from remediation.schemas import SampleCreateSchema
+from risk_rules.water import ITEMS
+from web import labels, queries
+from web.access import can, page
+from web.blueprint import bp
+from web.forms import CloseOffForm, SampleForm, SampleImportForm
+
+READERS = ("env_staff", "safety_manager", "admin")
+WRITERS = ("env_staff",)
+# The items a lab reports every month, shown first; the rest of GB 3838-2002 Table 1 folds away.
+USUAL_ITEMS = ("ph", "do", "codmn", "cod", "bod5", "nh3n", "tp", "tn")
+
+
+def sample_form(body: WaterBody, formdata=None) -> SampleForm:
+    """The sample form with one optional text field per measured item (``item_<code>``)."""
+
+    class Form(SampleForm):
+        pass
+
+    for code in ITEMS:
+        setattr(Form, f"item_{code}", StringField(code, validators=[Optional(), Length(max=40)]))
+    form = Form(formdata=formdata, prefix="sample")
+    form.section.choices = [(s.id, f"{s.name} ({s.code})") for s in body.sections]
+    return form
+
+
+def import_form(body: WaterBody) -> SampleImportForm:
+    form = SampleImportForm(prefix="import")  # Flask-WTF binds the request's form and files when submitted
+    form.section.choices = [(0, _("From the file's section column"))] + [
+        (s.id, f"{s.name} ({s.code})") for s in body.sections]
+    return form
+
+
+def _body(body_id: int) -> WaterBody:
+    body = db.session.get(WaterBody, body_id)
+    if body is None:
+        abort(404)
+    return body
+
+
+@bp.route("/water-bodies")
+@page(*READERS)
+def water_bodies():
+    rows, total = queries.limited(service.search_bodies())
+    return render_template("web/water_bodies.html", bodies=service.attach_current(rows), total=total,
+                           limit=queries.LIST_LIMIT)
+
+
+def trend_chart(status: dict) -> dict:
+    """Each section's class per month (1..5 for I..V, 6 worse than V; gaps where nothing was sampled) and the
+    target as a dashed line."""
+    trend = status["trend"]
+    names = {}
+    for month in trend:
+        for section in month["sections"]:
+            names.setdefault(section["section_id"], section["name"])
+    datasets = [{"label": name, "data": [next((s["water_class"] for s in month["sections"]
+                                               if s["section_id"] == sid), None) for month in trend]}
+                for sid, name in names.items()]
+    datasets.append({"label": _("Target: %(cls)s", cls=labels.label("water_class", status["target_class"])),
+                     "data": [status["target_class"]] * len(trend), "target": True})
+    return {"type": "line", "scale": "water_class", "labels": [month["month"] for month in trend],
+            "classLabels": {n: labels.label("water_class", n) for n in range(1, 7)}, "datasets": datasets}
+
+
+def _render(body: WaterBody, forms: dict | None = None, report=None, status_code: int = 200):
+    forms = forms or {}
+    status = service.status(body)
+    return render_template(
+        "web/water_body.html", body=body, status=status, trend=trend_chart(status),
+        tasks=db.session.scalars(tasks.search(water_body_id=body.id)).all(), items=ITEMS, usual=USUAL_ITEMS,
+        sample=forms.get("sample") or sample_form(body), upload=forms.get("upload") or import_form(body),
+        close=forms.get("close") or CloseOffForm(prefix="close"), report=report,
+    ), status_code
+
+
+@bp.route("/water-bodies/<int:body_id>")
+@page(*READERS)
+def water_body(body_id):
+    return _render(_body(body_id))
+
+
+def _local(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=zone())
+
+
+def _sample_data(form) -> dict:
+    values = {}
+    for code in ITEMS:
+        text = (getattr(form, f"item_{code}").data or "").strip().replace(",", ".")
+        if text:
+            try:
+                values[code] = float(text)
+            except ValueError:
+                values[code] = text  # the service names the field and says why
+    return {"sampled_dt": _local(form.sampled_dt.data).isoformat(), "values": values, "note": form.note.data or ""}
+
+
+def _field_of(key: str, form):
+    """The form field an API error key names (``values.nh3n.unit`` → ``item_nh3n``)."""
+    parts = key.split(".")
+    if parts[0] == "values" and len(parts) > 1 and hasattr(form, f"item_{parts[1]}"):
+        return getattr(form, f"item_{parts[1]}")
+    return getattr(form, parts[0], None)
+
+
+def _field_errors(form, messages: dict) -> list[str]:
+    """Put each message on its field; returns those with no field on the form."""
+    loose = []
+    for key, errors in messages.items():
+        if isinstance(errors, dict):
+            loose += _field_errors(form, {f"{key}.{k}": v for k, v in errors.items()})
+            continue
+        errors = errors if isinstance(errors, list) else [errors]
+        field = _field_of(key, form)
+        if field is None:
+            loose += [str(e) for e in errors]
+        else:
+            field.errors = list(field.errors) + [str(e) for e in errors]
+    return loose
+
+
+@bp.route("/water-bodies/<int:body_id>/samples", methods=["POST"])
+@page(*WRITERS)
+def add_sample(body_id):
+    body = _body(body_id)
+    form = sample_form(body, request.form)
+    if not form.validate_on_submit():
+        flash(_("Please correct the marked fields."), "error")
+        return _render(body, {"sample": form}, status_code=400)
+    section = next(s for s in body.sections if s.id == form.section.data)
+    try:
+        data = SampleCreateSchema().load(_sample_data(form))
+        sample = service.add_sample(section, data, current_user.id)
+    except ValidationError as exc:
+        for message in _field_errors(form, exc.messages):
+            flash(message, "error")
+        flash(_("Please correct the marked fields."), "error")
+        return _render(body, {"sample": form}, status_code=400)
+    except DomainError as exc:
+        db.session.rollback()
+        form.sampled_dt.errors = [exc.message] if exc.field == "sampled_dt" else []
+        flash(_("Not saved: %(reason)s", reason=exc.message), "error")
+        return _render(_body(body_id), {"sample": form}, status_code=409 if exc.field != "sampled_dt" else 400)
+    db.session.commit()
+    evaluation = service.with_evaluation([sample])[0].evaluation
+    flash(_("Sample saved: %(cls)s at %(section)s.", cls=labels.label("water_class", evaluation["water_class"]),
+            section=section.name), "success")
+    return redirect(url_for("web.water_body", body_id=body_id))
+
+
+@bp.route("/water-bodies/<int:body_id>/samples/import", methods=["POST"])
+@page(*WRITERS)
+def import_samples(body_id):
+    """Check every row with the remediation importer; store all or nothing and list what was refused."""
+    body = _body(body_id)
+    form = import_form(body)
+    if not form.validate_on_submit():
+        flash(_("Please correct the marked fields."), "error")
+        return _render(body, {"upload": form}, status_code=400)
+    section = next((s for s in body.sections if s.id == form.section.data), None)
+    suffix = Path(form.file.data.filename).suffix.lower()
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"upload{suffix}"
+        form.file.data.save(path)
+        try:
+            report = importer.check(path, section.code if section else None)
+        except (TabularError, ValueError) as exc:
+            flash(_("The file could not be read: %(reason)s", reason=str(exc)), "error")
+            return _render(body, {"upload": form}, status_code=400)
+    if not report.ok:
+        flash(_("Nothing was imported: %(n)d line(s) were refused.", n=len(report.rejected)), "error")
+        return _render(body, {"upload": form}, report=report, status_code=400)
+    stored = importer.store(report, current_user.id)
+    db.session.commit()
+    flash(_("%(n)d sample(s) imported.", n=stored), "success")
+    return redirect(url_for("web.water_body", body_id=body_id))
+
+
+@bp.route("/water-bodies/<int:body_id>/close-off", methods=["POST"])
+@page("safety_manager")
+def close_off(body_id):
+    body = _body(body_id)
+    form = CloseOffForm(prefix="close")
+    if not form.validate_on_submit():
+        flash(_("Please correct the marked fields."), "error")
+        return _render(body, {"close": form}, status_code=400)
+    try:
+        service.close_off(body, form.reason.data.strip(), current_user.id)
+    except DomainError as exc:
+        db.session.rollback()
+        flash(_("Not closed off: %(reason)s", reason=exc.message), "error")
+        return _render(_body(body_id), {"close": form}, status_code=409)
+    db.session.commit()
+    flash(_("%(name)s is closed off.", name=body.name), "success")
+    return redirect(url_for("web.water_body", body_id=body_id))
+
+
+def item_name(code: str) -> str:
+    from web.i18n import current_language
+
+    item = ITEMS[code]
+    name = item.name_zh if current_language() == "zh" else item.name_en
+    return f"{name} ({item.unit})" if item.unit else name
+
+
+@bp.app_context_processor
+def _water_helpers():
+    return {"item_name": item_name, "may_write_water": lambda: can(*WRITERS)}
