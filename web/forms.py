@@ -6,6 +6,7 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
     DateField,
     DateTimeLocalField,
+    IntegerField,
     MultipleFileField,
     PasswordField,
     RadioField,
@@ -14,7 +15,9 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+
+from web.labels import MEASURES, TASK_STATUSES
 
 
 class LoginForm(FlaskForm):
@@ -86,3 +89,23 @@ class SampleImportForm(FlaskForm):
 
 class CloseOffForm(FlaskForm):
     reason = TextAreaField(_l("Reason for closing off"), validators=[DataRequired(), Length(max=5000)])
+
+
+def _choices(names: dict) -> list[SelectChoice]:
+    return [SelectChoice(code, name) for code, name in names.items()]
+
+
+class TaskForm(FlaskForm):
+    measure = SelectField(_l("Measure"), choices=_choices(MEASURES), validators=[DataRequired()])
+    description = TextAreaField(_l("What is to be done"), validators=[DataRequired(), Length(max=5000)])
+    responsible_unit = StringField(_l("Responsible unit"), validators=[Optional(), Length(max=200)])
+    deadline = DateField(_l("Deadline"), validators=[DataRequired()])
+
+
+class TaskProgressForm(FlaskForm):
+    """Progress, status and deadline of one task; only what differs from the task is sent to the service."""
+
+    progress = IntegerField(_l("Progress (%)"), validators=[Optional(), NumberRange(0, 100)])
+    status = SelectField(_l("Status"), choices=_choices(TASK_STATUSES), validators=[DataRequired()])
+    deadline = DateField(_l("Deadline"), validators=[Optional()])
+    note = TextAreaField(_l("Note (needed to cancel or move the deadline)"), validators=[Optional(), Length(max=5000)])

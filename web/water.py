@@ -19,17 +19,17 @@ from wtforms import StringField
 from wtforms.validators import Length, Optional
 
 from core.db import db
-from core.errors import DomainError
+from core.errors import Conflict, DomainError
 from core.tabular import TabularError
 from core.time import zone
 from remediation import importer, service, tasks
-from remediation.models import WaterBody
-from remediation.schemas import SampleCreateSchema
+from remediation.models import RemediationTask, WaterBody
+from remediation.schemas import SampleCreateSchema, TaskCreateSchema, TaskUpdateSchema
 from risk_rules.water import ITEMS
 from web import labels, queries
 from web.access import can, page
 from web.blueprint import bp
-from web.forms import CloseOffForm, SampleForm, SampleImportForm
+from web.forms import CloseOffForm, SampleForm, SampleImportForm, TaskForm, TaskProgressForm
 
 READERS = ("env_staff", "safety_manager", "admin")
 WRITERS = ("env_staff",)
@@ -89,14 +89,22 @@ def trend_chart(status: dict) -> dict:
             "classLabels": {n: labels.label("water_class", n) for n in range(1, 7)}, "datasets": datasets}
 
 
+def progress_form(task, formdata=None) -> TaskProgressForm:
+    """One task's progress form, filled with the task's current state (its own prefix: several on a page)."""
+    return TaskProgressForm(formdata=formdata, prefix=f"task{task.id}", obj=task)
+
+
 def _render(body: WaterBody, forms: dict | None = None, report=None, status_code: int = 200):
     forms = forms or {}
     status = service.status(body)
+    body_tasks = db.session.scalars(tasks.search(water_body_id=body.id)).all()
+    progress = {t.id: forms.get(("task", t.id)) or progress_form(t) for t in body_tasks if t.is_unresolved}
     return render_template(
         "web/water_body.html", body=body, status=status, trend=trend_chart(status),
-        tasks=db.session.scalars(tasks.search(water_body_id=body.id)).all(), items=ITEMS, usual=USUAL_ITEMS,
+        tasks=body_tasks, progress=progress, items=ITEMS, usual=USUAL_ITEMS,
         sample=forms.get("sample") or sample_form(body), upload=forms.get("upload") or import_form(body),
-        close=forms.get("close") or CloseOffForm(prefix="close"), report=report,
+        close=forms.get("close") or CloseOffForm(prefix="close"),
+        new_task=forms.get("new_task") or TaskForm(formdata=None, prefix="newtask"), report=report,
     ), status_code
 
 
@@ -158,16 +166,8 @@ def add_sample(body_id):
     try:
         data = SampleCreateSchema().load(_sample_data(form))
         sample = service.add_sample(section, data, current_user.id)
-    except ValidationError as exc:
-        for message in _field_errors(form, exc.messages):
-            flash(message, "error")
-        flash(_("Please correct the marked fields."), "error")
-        return _render(body, {"sample": form}, status_code=400)
-    except DomainError as exc:
-        db.session.rollback()
-        form.sampled_dt.errors = [exc.message] if exc.field == "sampled_dt" else []
-        flash(_("Not saved: %(reason)s", reason=exc.message), "error")
-        return _render(_body(body_id), {"sample": form}, status_code=409 if exc.field != "sampled_dt" else 400)
+    except (ValidationError, DomainError) as exc:
+        return _refused(body_id, {"sample": form}, form, exc)
     db.session.commit()
     evaluation = service.with_evaluation([sample])[0].evaluation
     flash(_("Sample saved: %(cls)s at %(section)s.", cls=labels.label("water_class", evaluation["water_class"]),
@@ -201,6 +201,66 @@ def import_samples(body_id):
     db.session.commit()
     flash(_("%(n)d sample(s) imported.", n=stored), "success")
     return redirect(url_for("web.water_body", body_id=body_id))
+
+
+def _refused(body_id: int, forms: dict, form, exc: ValidationError | DomainError):
+    """Show the service's refusal on the form's fields (or as a message) and keep what was typed."""
+    db.session.rollback()
+    if isinstance(exc, ValidationError):
+        loose, code = _field_errors(form, exc.messages), 400
+    else:
+        loose = _field_errors(form, {exc.field or "": [exc.message]})
+        code = 409 if isinstance(exc, Conflict) else 400
+    for message in loose:
+        flash(message, "error")
+    flash(_("Please correct the marked fields."), "error")
+    return _render(_body(body_id), forms, status_code=code)
+
+
+@bp.route("/water-bodies/<int:body_id>/tasks", methods=["POST"])
+@page(*WRITERS)
+def add_task(body_id):
+    body = _body(body_id)
+    form = TaskForm(prefix="newtask")
+    if not form.validate_on_submit():
+        flash(_("Please correct the marked fields."), "error")
+        return _render(body, {"new_task": form}, status_code=400)
+    try:
+        data = TaskCreateSchema().load({"measure": form.measure.data, "description": form.description.data.strip(),
+                                        "responsible_unit": (form.responsible_unit.data or "").strip(),
+                                        "deadline": form.deadline.data.isoformat()})
+        tasks.create(body, data, current_user.id)
+    except (ValidationError, DomainError) as exc:
+        return _refused(body_id, {"new_task": form}, form, exc)
+    db.session.commit()
+    flash(_("Remediation task added."), "success")
+    return redirect(url_for("web.water_body", body_id=body_id, _anchor="tasks"))
+
+
+@bp.route("/water-bodies/<int:body_id>/tasks/<int:task_id>", methods=["POST"])
+@page(*WRITERS)
+def update_task(body_id, task_id):
+    """Send the service only what differs from the task, so its history records what really changed."""
+    task = db.session.get(RemediationTask, task_id)
+    if task is None or task.water_body_id != body_id:
+        abort(404)
+    form = progress_form(task, request.form)
+    if not form.validate_on_submit():
+        flash(_("Please correct the marked fields."), "error")
+        return _render(_body(body_id), {("task", task_id): form}, status_code=400)
+    changes = {name: value for name, value, current in (
+        ("progress", form.progress.data, task.progress), ("status", form.status.data, task.status),
+        ("deadline", form.deadline.data, task.deadline)) if value is not None and value != current}
+    if "deadline" in changes:
+        changes["deadline"] = changes["deadline"].isoformat()
+    try:
+        data = TaskUpdateSchema().load(changes | {"note": (form.note.data or "").strip()})
+        tasks.update(task, data, current_user.id)
+    except (ValidationError, DomainError) as exc:
+        return _refused(body_id, {("task", task_id): form}, form, exc)
+    db.session.commit()
+    flash(_("Task updated."), "success")
+    return redirect(url_for("web.water_body", body_id=body_id, _anchor="tasks"))
 
 
 @bp.route("/water-bodies/<int:body_id>/close-off", methods=["POST"])

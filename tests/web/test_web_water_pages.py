@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 from core.db import db
-from remediation.models import Sample, WaterBody
+from remediation.models import RemediationTask, Sample, WaterBody
 from tests.web.conftest import WORSE_THAN_V, csrf_from, form_token
 
 
@@ -35,7 +35,8 @@ def test_water_pages_are_for_environmental_staff_managers_and_admins(login, body
 def test_only_environmental_staff_enter_and_import_samples(app, login, body, roles):
     client, _ = login(*roles)
     token = csrf_from(client.get("/enterprises").get_data(as_text=True))
-    for url in (f"/water-bodies/{body}/samples", f"/water-bodies/{body}/samples/import"):
+    for url in (f"/water-bodies/{body}/samples", f"/water-bodies/{body}/samples/import",
+                f"/water-bodies/{body}/tasks", f"/water-bodies/{body}/tasks/1"):
         assert client.post(url, headers={"X-CSRFToken": token}).status_code == 403
 
 
@@ -185,3 +186,59 @@ def test_environmental_staff_cannot_close_off(login, body):
     token = csrf_from(client.get("/enterprises").get_data(as_text=True))
     assert client.post(f"/water-bodies/{body}/close-off", headers={"X-CSRFToken": token},
                        data={"close-reason": "x"}).status_code == 403
+
+
+def task_form(client, body, url, prefix, **fields):
+    page = client.get(f"/water-bodies/{body}").get_data(as_text=True)
+    return client.post(url, data={f"{prefix}-csrf_token": csrf_from(page)} | {
+        f"{prefix}-{k}": v for k, v in fields.items()})
+
+
+def tasks_of(app, body):
+    with app.app_context():
+        return {t.description: (t.status, t.progress, t.deadline, [e.action for e in t.events]) for t in
+                db.session.scalars(sa.select(RemediationTask).where(RemediationTask.water_body_id == body))}
+
+
+def test_environmental_staff_add_a_task_on_the_page(app, login, water):
+    body = water.body(name="新塘河")
+    client, _ = login("env_staff")
+    deadline = date.today() + timedelta(days=60)
+    added = task_form(client, body, f"/water-bodies/{body}/tasks", "newtask", measure="sewage_interception",
+                      description="截污纳管 <b>一期</b>", responsible_unit="港城镇政府", deadline=deadline.isoformat())
+    assert added.status_code == 302
+    assert tasks_of(app, body) == {"截污纳管 <b>一期</b>": ("planned", 0, deadline, ["created"])}
+    page = client.get(f"/water-bodies/{body}").get_data(as_text=True)
+    assert "已添加" in page and "截污纳管 &lt;b&gt;一期&lt;/b&gt;" in page and "整治中" in page
+    empty = task_form(client, body, f"/water-bodies/{body}/tasks", "newtask", measure="dredging", description="",
+                      deadline=deadline.isoformat())
+    long_ago = task_form(client, body, f"/water-bodies/{body}/tasks", "newtask", measure="dredging",
+                         description="清淤", deadline=(date.today() - timedelta(days=400)).isoformat())
+    assert empty.status_code == 400 and long_ago.status_code == 400
+    html = long_ago.get_data(as_text=True)
+    assert re.search(r'has-error">\s*<label for="newtask-deadline">.*?more than a year ago', html, re.S)
+    assert len(tasks_of(app, body)) == 1
+
+
+def test_progress_is_reported_and_the_service_rules_hold(app, login, water):
+    body = water.body(name="新塘河")
+    deadline = date.today() + timedelta(days=30)
+    task = water.task(body, deadline, description="清淤")["id"]
+    client, _ = login("env_staff")
+    url = f"/water-bodies/{body}/tasks/{task}"
+    prefix = f"task{task}"
+    assert task_form(client, body, url, prefix, progress="40", status="planned").status_code == 302
+    assert tasks_of(app, body)["清淤"] == ("in_progress", 40, deadline, ["created", "in_progress"])
+    cancel = task_form(client, body, url, prefix, progress="40", status="cancelled", note="")
+    assert cancel.status_code == 400 and "cancelling a task needs a reason" in cancel.get_data(as_text=True)
+    later = (deadline + timedelta(days=30)).isoformat()
+    moved = task_form(client, body, url, prefix, progress="40", status="in_progress", deadline=later, note="")
+    assert moved.status_code == 400 and "changing the deadline needs a reason" in moved.get_data(as_text=True)
+    assert tasks_of(app, body)["清淤"][:3] == ("in_progress", 40, deadline)  # nothing changed by the refusals
+    done = task_form(client, body, url, prefix, progress="40", status="completed")
+    assert done.status_code == 302
+    assert tasks_of(app, body)["清淤"][:2] == ("completed", 100)
+    page = client.get(f"/water-bodies/{body}").get_data(as_text=True)
+    assert f'action="{url}"' not in page  # a completed task takes no more reports
+    other = water.body(name="东沟")
+    assert client.post(f"/water-bodies/{other}/tasks/{task}", data={}).status_code in (400, 404)
