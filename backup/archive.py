@@ -1,0 +1,207 @@
+"""The backup archive: one uncompressed tar with the database, the photo files and ``manifest.json`` (no Flask).
+
+The archive is written under a temporary name and renamed when complete, so a half-made backup never
+carries the final name. The manifest is the last member: an archive cut short has none and is refused.
+Reading never extracts by the names inside the tar; only members the manifest lists are read, each
+checked against the size and SHA-256 the manifest gives.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import re
+import tarfile
+import time
+from pathlib import Path
+
+FORMAT = 1
+MANIFEST = "manifest.json"
+PHOTO_PREFIX = "photos/"
+_PHOTO_KEY = re.compile(r"([0-9a-f]{2})/([0-9a-f]{2})/([0-9a-f]{64})-(display\.jpg|thumb\.jpg|original)")
+_CHUNK = 1 << 20
+
+
+class BackupError(Exception):
+    """A backup or restore that cannot go on; the message says what is wrong and what to do."""
+
+
+def _fsync_directory(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def check_photo_key(key: str) -> str:
+    """A photo store key as ``photos.models.storage_key`` makes them (``ab/cd/<sha256>-display.jpg``)."""
+    match = _PHOTO_KEY.fullmatch(key) if isinstance(key, str) else None
+    if not match or match[3][:2] != match[1] or match[3][2:4] != match[2]:
+        raise BackupError(f"the manifest names {key!r}, which is not a photo file name; the archive is not usable")
+    return key
+
+
+class Writer:
+    """``with Writer(path) as out: out.add_file(...); out.add_bytes(MANIFEST, ...); out.commit()``."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.partial = path.with_name(f".{path.name}.partial")
+
+    def __enter__(self) -> Writer:
+        if self.path.exists():
+            raise BackupError(f"{self.path} already exists")
+        # Owner-only: the archive holds password hashes and personal data.
+        self._raw = os.fdopen(os.open(self.partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb")
+        self._tar = tarfile.open(fileobj=self._raw, mode="w", format=tarfile.PAX_FORMAT)
+        self._committed = False
+        return self
+
+    def _info(self, name: str, size: int) -> tarfile.TarInfo:
+        info = tarfile.TarInfo(name)
+        info.size, info.mtime, info.mode = size, int(time.time()), 0o644
+        return info
+
+    def add_bytes(self, name: str, data: bytes) -> tuple[int, str]:
+        """Add a member; returns its (size, sha256)."""
+        self._tar.addfile(self._info(name, len(data)), io.BytesIO(data))
+        return len(data), hashlib.sha256(data).hexdigest()
+
+    def add_file(self, name: str, path: Path) -> tuple[int, str]:
+        """Add a file by streaming it (the database can be large); returns its (size, sha256)."""
+        digest = hashlib.sha256()
+        with open(path, "rb") as f:
+            size = os.fstat(f.fileno()).st_size
+            self._tar.addfile(self._info(name, size), _Hashing(f, digest))
+        return size, digest.hexdigest()
+
+    def commit(self) -> None:
+        """Finish the tar, make it durable, then give it its final name."""
+        self._tar.close()
+        self._raw.flush()
+        os.fsync(self._raw.fileno())
+        self._raw.close()
+        os.replace(self.partial, self.path)
+        _fsync_directory(self.path.parent)
+        self._committed = True
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        if not self._committed:
+            self._tar.close()
+            self._raw.close()
+            self.partial.unlink(missing_ok=True)
+
+
+class _Hashing:
+    """A file reader that feeds a hash with what tarfile copies."""
+
+    def __init__(self, f, digest):
+        self.f, self.digest = f, digest
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.f.read(size)
+        self.digest.update(data)
+        return data
+
+
+class Archive:
+    """A backup archive opened for reading; ``manifest`` is parsed and checked on opening."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self._tar = None
+        try:
+            self._tar = tarfile.open(self.path, mode="r:")  # noqa: SIM115 (closed by __exit__)
+            self._members = {m.name: m for m in self._tar.getmembers() if m.isfile()}
+            self.manifest = self._read_manifest()
+        except FileNotFoundError:
+            raise BackupError(f"{self.path} does not exist") from None
+        except (tarfile.TarError, OSError, EOFError) as exc:
+            self.close()
+            raise BackupError(f"{self.path} is not a readable backup archive ({exc}): it is damaged, cut short, "
+                              "or not a backup made by `flask backup create`") from None
+        except BackupError:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        if self._tar is not None:
+            self._tar.close()
+
+    def __enter__(self) -> Archive:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _read_manifest(self) -> dict:
+        if MANIFEST not in self._members:
+            raise BackupError(f"{self.path} has no {MANIFEST}: the backup is incomplete (cut short while being "
+                              "written or copied) or not a backup made by `flask backup create`")
+        try:
+            manifest = json.loads(self._tar.extractfile(self._members[MANIFEST]).read())
+        except (ValueError, tarfile.TarError, OSError) as exc:
+            raise BackupError(f"{self.path}: {MANIFEST} is damaged ({exc})") from None
+        if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+            raise BackupError(f"{self.path}: {MANIFEST} is not format {FORMAT}; it was made by another version "
+                              "of the application")
+        try:
+            for entry in manifest["photos"]["files"]:
+                check_photo_key(entry["key"])
+            manifest["database"]["file"], manifest["database"]["row_counts"]  # noqa: B018 (present)
+        except (KeyError, TypeError) as exc:
+            raise BackupError(f"{self.path}: {MANIFEST} lacks {exc}; it is damaged") from None
+        return manifest
+
+    def _open(self, name: str, what: str):
+        member = self._members.get(name)
+        if member is None:
+            raise BackupError(f"{what} is listed in the manifest but missing from the archive {self.path}")
+        return self._tar.extractfile(member)
+
+    def _copy(self, name: str, size: int, sha256: str, what: str, sink) -> None:
+        digest, total = hashlib.sha256(), 0
+        try:
+            source = self._open(name, what)
+            while chunk := source.read(_CHUNK):
+                digest.update(chunk)
+                total += len(chunk)
+                sink(chunk)
+        except (tarfile.TarError, OSError, EOFError) as exc:
+            raise BackupError(f"{what} cannot be read from {self.path} ({exc}); the archive is damaged") from None
+        if total != size or digest.hexdigest() != sha256:
+            raise BackupError(f"{what} in {self.path} is corrupt: {total} bytes with SHA-256 {digest.hexdigest()}, "
+                              f"the manifest says {size} bytes with SHA-256 {sha256}")
+
+    def read(self, name: str, size: int, sha256: str, what: str) -> bytes:
+        """The bytes of a member, checked against the manifest's size and hash."""
+        parts: list[bytes] = []
+        self._copy(name, size, sha256, what, parts.append)
+        return b"".join(parts)
+
+    def extract(self, name: str, size: int, sha256: str, what: str, target: Path) -> None:
+        """Write a (possibly large) member to ``target``, checked against the manifest's size and hash."""
+        with open(target, "wb") as f:
+            self._copy(name, size, sha256, what, f.write)
+
+    def database_member(self) -> tuple[str, int, str]:
+        entry = self.manifest["database"]
+        return entry["file"], entry["size"], entry["sha256"]
+
+    def photo_files(self):
+        """(member name, key, size, sha256) of every photo file in the archive."""
+        for entry in self.manifest["photos"]["files"]:
+            yield PHOTO_PREFIX + entry["key"], entry["key"], entry["size"], entry["sha256"]
+
+    def verify(self) -> int:
+        """Check every member the manifest lists; returns the number of bytes checked."""
+        name, size, sha256 = self.database_member()
+        self._copy(name, size, sha256, "the database", lambda _chunk: None)
+        total = size
+        for member, key, size, sha256 in self.photo_files():
+            self._copy(member, size, sha256, f"photo file {key}", lambda _chunk: None)
+            total += size
+        return total
