@@ -89,8 +89,9 @@ def sweep_rows(now=None) -> int:
 
 
 def sweep_files(now=None) -> int:
-    """Delete files no committed row points to; files younger than an hour may belong to an upload
-    whose row is being committed right now, so they are left for the next sweep."""
+    """Delete files no committed row points to, and temporary files of writes that never finished (a killed
+    process); files younger than an hour may belong to an upload whose row is being committed right now, so
+    they are left for the next sweep."""
     cutoff = (now or utcnow()) - timedelta(hours=1)
     known = set(db.session.scalars(sa.select(Photo.sha256)))
     files, removed = storage(), 0
@@ -99,4 +100,4 @@ def sweep_files(now=None) -> int:
         if sha256 not in known and mtime < cutoff.timestamp():
             files.delete(key)
             removed += 1
-    return removed
+    return removed + files.remove_temporaries(cutoff.timestamp())

@@ -26,6 +26,7 @@ class Storage(Protocol):
     def exists(self, key: str) -> bool: ...
     def delete(self, key: str) -> None: ...
     def keys(self) -> Iterator[tuple[str, float]]: ...
+    def remove_temporaries(self, before: float) -> int: ...
 
 
 def _valid(key: str) -> bool:
@@ -99,3 +100,16 @@ class LocalStorage:
             if _valid(key) and stat.S_ISREG(status.st_mode):
                 yield key, status.st_mtime
 
+    def remove_temporaries(self, before: float) -> int:
+        """Remove temporary files last written before ``before`` (a timestamp): what a process killed in the
+        middle of ``write`` leaves (its clean-up never ran). Younger ones may be a write in progress."""
+        removed = 0
+        for path in self.root.rglob(f"{_TEMP_PREFIX}*"):
+            try:
+                status = path.stat()
+                if stat.S_ISREG(status.st_mode) and status.st_mtime < before:
+                    path.unlink()
+                    removed += 1
+            except FileNotFoundError:  # renamed into place or removed meanwhile
+                continue
+        return removed

@@ -18,7 +18,8 @@ def _files(root) -> list[str]:
 def test_local_storage_satisfies_the_interface(tmp_path):
     store: Storage = LocalStorage(tmp_path)
     assert all(
-        callable(getattr(store, name)) for name in ("write", "read", "path", "exists", "delete", "keys")
+        callable(getattr(store, name))
+        for name in ("write", "read", "path", "exists", "delete", "keys", "remove_temporaries")
     )
 
 
@@ -114,3 +115,13 @@ def test_concurrent_writers_of_one_key_leave_one_whole_file(tmp_path):
     for thread in threads:
         thread.join()
     assert store.read(KEY) in payloads and _files(tmp_path) == [KEY]
+
+
+def test_temporary_files_of_a_killed_write_are_removed_once_old(tmp_path):
+    store = LocalStorage(tmp_path)
+    store.write(KEY, b"whole")
+    (tmp_path / "ab" / "cd" / ".tmp-killed").write_bytes(b"half")  # what SIGKILL during ``write`` leaves
+    (tmp_path / "ab" / "cd" / ".tmp-young").write_bytes(b"in progress")
+    os.utime(tmp_path / "ab" / "cd" / ".tmp-killed", (1000, 1000))
+    assert store.remove_temporaries(before=2000) == 1
+    assert _files(tmp_path) == ["ab/cd/.tmp-young", KEY]
