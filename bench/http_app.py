@@ -1,4 +1,4 @@
-"""WSGI entry used only by bench/http.py: the real application plus one trivial route, the reference for
+"""WSGI entry used only by bench/throughput.py: the real application plus one trivial route, the reference for
 what the server, Flask and the app's request hooks cost before any view does work. Not production code.
 
     gunicorn -w 4 'bench.http_app:app'

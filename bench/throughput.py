@@ -8,7 +8,7 @@ Endpoints, each loaded in turn by ``wrk`` (Debian package ``wrk``; its Lua scrip
 - ``POST /api/v1/inspections``: a new inspection with a checklist and one finding, as a tablet sends it
   (stored, audited, the enterprise's card re-evaluated), spread over 200 enterprises.
 
-    python bench/http.py [--quick] [--postgres postgresql://postgres@127.0.0.1:5432/test]
+    python bench/throughput.py [--quick] [--postgres postgresql://postgres@127.0.0.1:5432/test]
 
 Goals (ours; the issue sets none): the card list at least 10 % of the bare endpoint's requests/s with p99
 under 250 ms (four small queries and the nested ledger rows to serialise, against a route that does nothing);
@@ -37,9 +37,6 @@ from common import print_table, scratch_app, verdict
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-# Run as a script, this file's folder comes first on sys.path, and this file's name would hide the standard
-# library's ``http`` package from everything imported later (werkzeug, http.client): put the folder last.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE] + [str(HERE)]
 
 WORKERS, THREADS, CONNECTIONS = 4, 2, 8
 ENTERPRISES, CARDS = 200, 200
@@ -198,7 +195,7 @@ def main() -> int:
         return 2
     seconds, rounds = (2, 1) if args.quick else (10, 3)
 
-    from core.db import db  # after the sys.path fix above: Flask needs the standard library's http
+    from core.db import db
 
     with scratch_app(args.postgres) as app, tempfile.TemporaryDirectory() as tmp:
         tokens = seed(app)
