@@ -2,6 +2,7 @@ from marshmallow import Schema, fields, validate
 
 from accounts.schemas import UserRefSchema
 from cards.models import COLOURS, STATUSES
+from core.api import ID
 from enterprises.models import SECTORS
 
 
@@ -58,14 +59,14 @@ class CardQuerySchema(Schema):
 
 
 class ManualCardSchema(Schema):
-    enterprise_id = fields.Integer(required=True, strict=True)
+    enterprise_id = fields.Integer(required=True, strict=True, validate=ID)
     colour = fields.String(required=True, validate=validate.OneOf(COLOURS))
     reason = fields.String(required=True, validate=validate.Length(min=1, max=5000))
 
 
 class LiftSchema(Schema):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=5000))
-    reinspection_id = fields.Integer(required=True, strict=True,
+    reinspection_id = fields.Integer(required=True, strict=True, validate=ID,
                                      metadata={"description": "the passing re-inspection of the enterprise"})
 
 

@@ -11,6 +11,7 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import selectinload
 
 from audit import service as audit
 from cards import facts as card_facts
@@ -91,8 +92,23 @@ def _escalate(card: Card, actor_id: int | None = None, note: str = "") -> None:
     card.events.append(CardEvent(action="escalated", colour="red", actor_id=actor_id, note=note))
 
 
-def _apply(enterprise_id: int, entry: card_facts.EnterpriseFacts, reasons, rule_set, today) -> Card | None:
-    colour, card = worst(reasons), entry.active
+def _changes(active: card_facts.ActiveCard | None, reasons) -> bool:
+    """Whether ``reasons`` would change the enterprise's card (issue, escalate, or add a rule or a trigger),
+    told from plain data: the steady state touches no ORM object."""
+    colour = worst(reasons)
+    if colour is None:
+        return False
+    if active is None or COLOUR_RANK[colour] > COLOUR_RANK[active.colour]:
+        return True
+    for reason in reasons:
+        held = active.reasons.get(reason.rule_id)
+        if held is None or not (set(reason.finding_ids).issubset(held[0]) and set(reason.card_ids).issubset(held[1])):
+            return True
+    return False
+
+
+def _apply(enterprise_id: int, card: Card | None, reasons, rule_set, today) -> Card | None:
+    colour = worst(reasons)
     if colour is None:
         return card
     new = card is None
@@ -124,20 +140,46 @@ def reevaluate(enterprise_ids: Iterable[int] | None, today: date | None = None) 
     enterprises were evaluated.
     """
     rule_set, today = ruleset(), today or local_date()
+    if enterprise_ids is None:
+        # Everyone (the daily pass): decide on what is committed first; most days nothing changes, and then
+        # there is nothing to serialise. Otherwise lock, and decide again on what the locks let through.
+        evaluated, todo = _to_change(None, rule_set, today)
+        if not todo:
+            return evaluated
     _serialise(enterprise_ids)
-    everything = card_facts.load(enterprise_ids, rule_set, today)
+    evaluated, todo = _to_change(enterprise_ids, rule_set, today)
+    held = _held_cards([active.id for active, _ in todo.values() if active is not None])
     changed = []
-    for enterprise_id, entry in everything.items():
-        before = entry.active.colour if entry.active else None
-        card = _apply(enterprise_id, entry, decide(entry, rule_set, today), rule_set, today)
-        if card is not None and card.colour != before:
-            changed.append((card, before))
+    for enterprise_id, (active, reasons) in todo.items():
+        card = _apply(enterprise_id, held[active.id] if active else None, reasons, rule_set, today)
+        if card.colour != (active.colour if active else None):
+            changed.append((card, active.colour if active else None))
     db.session.flush()  # one flush for every new card, then their audit entries
     for card, before in changed:
         audit.record(f"card.{'issued' if before is None else 'escalated'}", card, {"colour": before},
                      {"colour": card.colour})
     db.session.flush()
-    return len(everything)
+    return evaluated
+
+
+def _to_change(enterprise_ids, rule_set: rules.RuleSet, today: date):
+    """How many enterprises were evaluated, and the decision of each one whose card it changes."""
+    everything = card_facts.load(enterprise_ids, rule_set, today)
+    todo = {}
+    for enterprise_id, entry in everything.items():
+        reasons = decide(entry, rule_set, today)
+        if _changes(entry.active, reasons):
+            todo[enterprise_id] = (entry.active, reasons)
+    return len(everything), todo
+
+
+def _held_cards(card_ids: list[int]) -> dict[int, Card]:
+    """The active cards about to change, in one query (reasons and events batched too)."""
+    if not card_ids:
+        return {}
+    query = sa.select(Card).where(Card.id.in_(card_ids)).options(selectinload(Card.reasons),
+                                                                   selectinload(Card.events))
+    return {card.id: card for card in db.session.scalars(query)}
 
 
 def reevaluate_all(today: date | None = None) -> int:
@@ -147,7 +189,7 @@ def reevaluate_all(today: date | None = None) -> int:
 def issue_manual(enterprise_id: int, colour: str, reason: str, actor_id: int) -> Card:
     """A manager issues a card with a written reason (e.g. inspection refused, an accident)."""
     entry = card_facts.load([enterprise_id], ruleset(), local_date()).get(enterprise_id)
-    card = entry.active if entry else None
+    card = db.session.get(Card, entry.active.id) if entry and entry.active else None
     if card is not None and COLOUR_RANK[card.colour] >= COLOUR_RANK[colour]:
         raise Conflict(f"the enterprise already holds an active {card.colour} card (id {card.id})")
     manual = rules.Reason(rule_id="MANUAL", colour=colour, text_zh=f"管理人员发牌：{reason}",

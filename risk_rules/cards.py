@@ -40,7 +40,7 @@ class RuleSetError(ValueError):
     """A rule set that cannot be used; the message names the rule and field at fault."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a full re-evaluation holds thousands
 class FindingFact:
     id: int
     checklist_item: str | None  # checklist item code, e.g. "HC-04"
@@ -51,7 +51,7 @@ class FindingFact:
     closed_on: date | None  # local date verified (status == "verified")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class CardFact:
     id: int
     colour: str  # "yellow" | "red"
@@ -125,9 +125,11 @@ class _Facts:
 def _hit(
     findings: Iterable[FindingFact] = (), cards: Iterable[CardFact] = (), at_least: int = 1
 ) -> Hit | None:
-    finding_ids = tuple(sorted({f.id for f in findings}))
-    card_ids = tuple(sorted({c.id for c in cards}))
-    return (finding_ids, card_ids) if len(finding_ids) + len(card_ids) >= max(at_least, 1) else None
+    finding_ids = {f.id for f in findings}
+    card_ids = {c.id for c in cards}
+    if len(finding_ids) + len(card_ids) < max(at_least, 1):
+        return None  # most rules, most of the time: nothing to sort
+    return tuple(sorted(finding_ids)), tuple(sorted(card_ids))
 
 
 def _open_major_within_deadline(rule: Rule, f: _Facts) -> Hit | None:
@@ -143,25 +145,34 @@ def _overdue_general_count(rule: Rule, f: _Facts) -> Hit | None:
     return _hit(overdue, at_least=rule.params["min_count"])
 
 
-def _repeat_item(rule: Rule, f: _Facts) -> Hit | None:
-    """A finding in the window whose item had an earlier finding closed on or before it, within ``months``."""
-    months = rule.params["months"]
+def _repeat_pairs(findings: Iterable[FindingFact], months: int, again: Callable[[date], bool]) -> list[FindingFact]:
+    """Every finding found on a day ``again`` accepts whose item had another finding closed on or before that
+    day, within ``months`` months before it, followed by those earlier findings (the repeat rule's triggers;
+    also the Python twin of the repeat scope)."""
+    findings = tuple(findings)
     closed_by_item: dict[str, list[FindingFact]] = {}
-    for x in f.findings:
+    for x in findings:
         if x.checklist_item and x.closed_on is not None:
             closed_by_item.setdefault(x.checklist_item, []).append(x)
     hits: list[FindingFact] = []
-    for again in f.findings:
-        if again.checklist_item not in closed_by_item or not f.recent(again.found_on, months):
+    for repeat in findings:
+        if repeat.checklist_item not in closed_by_item or not again(repeat.found_on):
             continue
         earlier = [
             e
-            for e in closed_by_item[again.checklist_item]
-            if e.id != again.id and e.closed_on <= again.found_on and within_months(e.closed_on, again.found_on, months)
+            for e in closed_by_item[repeat.checklist_item]
+            if e.id != repeat.id and e.closed_on <= repeat.found_on
+            and within_months(e.closed_on, repeat.found_on, months)
         ]
         if earlier:
-            hits += [again, *earlier]
-    return _hit(hits)
+            hits += [repeat, *earlier]
+    return hits
+
+
+def _repeat_item(rule: Rule, f: _Facts) -> Hit | None:
+    """A finding in the window whose item had an earlier finding closed on or before it, within ``months``."""
+    months = rule.params["months"]
+    return _hit(_repeat_pairs(f.findings, months, lambda day: f.recent(day, months)))
 
 
 def _overdue_major(rule: Rule, f: _Facts) -> Hit | None:
@@ -194,43 +205,65 @@ def _months_back(factor: int) -> Callable[[Mapping[str, int], date], date]:
 
 @dataclass(frozen=True)
 class FindingScope:
-    """Which findings a rule kind can look at, as plain data: the DB layer turns the union of a rule
-    set's scopes into one SQL filter, so a full re-evaluation loads only findings that can matter.
+    """Which findings of one enterprise a rule kind can look at, as plain data: the DB layer turns a rule
+    set's scopes into a fixed number of SQL queries, so a full re-evaluation loads only findings that can
+    matter (a finding outside every scope cannot change any decision).
 
-    Every condition given must hold. ``repeated_item_since``: the finding is dated (found or closed) on or
-    after that day and another finding of the same enterprise and item is too.
+    Every condition given must hold: ``severity``; ``unresolved`` (not verified); ``overdue_on`` (overdue on
+    that day, :func:`risk_rules.dates.is_overdue`); ``found_since`` (found on or after that day); and at least
+    ``min_count`` findings of the enterprise meet them all, else none is admitted.
+
+    ``repeat_months`` makes it a repeat scope instead: it admits both findings of every repeat pair, a finding
+    found on or after ``found_since`` and another finding of the same checklist item closed on or before the
+    day it was found, within ``repeat_months`` months before it.
     """
 
     severity: str | None = None
     unresolved: bool = False
+    overdue_on: date | None = None
     found_since: date | None = None
-    repeated_item_since: date | None = None
+    min_count: int = 1
+    repeat_months: int | None = None
 
-    def admits(self, finding: FindingFact, repeated_items: set[str]) -> bool:
-        """Python twin of the SQL filter; ``repeated_items`` are the items dated twice since the bound."""
+    def admits(self, finding: FindingFact) -> bool:
+        """The conditions on the finding itself (not ``min_count``, not repeat pairs)."""
         return (
             (self.severity is None or finding.severity == self.severity)
             and (not self.unresolved or finding.status != VERIFIED)
+            and (self.overdue_on is None or is_overdue(finding.status, finding.deadline, self.overdue_on))
             and (self.found_since is None or finding.found_on >= self.found_since)
-            and (self.repeated_item_since is None or (
-                _dated_since(finding, self.repeated_item_since) and finding.checklist_item in repeated_items))
         )
 
-
-def _dated_since(finding: FindingFact, day: date) -> bool:
-    return finding.found_on >= day or (finding.closed_on is not None and finding.closed_on >= day)
+    def admitted(self, findings: Iterable[FindingFact]) -> list[FindingFact]:
+        """Python twin of the SQL filter (``cards.facts``): which of one enterprise's findings the scope
+        admits. The SQL may admit a few more (it compares UTC instants with a margin, and may count a finding
+        of a repeat pair twice towards ``min_count``), never fewer."""
+        findings = tuple(findings)
+        if self.repeat_months is not None:
+            since = self.found_since or date.min
+            ids = {x.id for x in _repeat_pairs(findings, self.repeat_months, lambda day: day >= since)}
+            return [x for x in findings if x.id in ids]
+        kept = [x for x in findings if self.admits(x)]
+        return kept if len(kept) >= self.min_count else []
 
 
 def _unresolved(severity: str):
     return lambda params, today: FindingScope(severity=severity, unresolved=True)
 
 
+def _overdue(severity: str):
+    return lambda params, today: FindingScope(severity=severity, overdue_on=today,
+                                              min_count=params.get("min_count", 1))
+
+
 def _repeat_scope(params: Mapping[str, int], today: date) -> FindingScope:
-    return FindingScope(repeated_item_since=add_months(today, -2 * params["months"]))
+    # a repeat finding is recent, so found on or after this day (see _Facts.recent)
+    return FindingScope(found_since=add_months(today, -params["months"]), repeat_months=params["months"])
 
 
 def _major_scope(params: Mapping[str, int], today: date) -> FindingScope:
-    return FindingScope(severity=MAJOR, found_since=add_months(today, -params["months"]))
+    return FindingScope(severity=MAJOR, found_since=add_months(today, -params["months"]),
+                        min_count=params["min_count"])
 
 
 @dataclass(frozen=True)
@@ -250,10 +283,10 @@ class Kind:
 KINDS: Mapping[str, Kind] = MappingProxyType(
     {
         "open_major_within_deadline": Kind(_open_major_within_deadline, scope=_unresolved(MAJOR)),
-        "overdue_general_count": Kind(_overdue_general_count, ("min_count",), scope=_unresolved(GENERAL)),
+        "overdue_general_count": Kind(_overdue_general_count, ("min_count",), scope=_overdue(GENERAL)),
         # the repeat finding is within `months` of today, the earlier closure within `months` before it
         "repeat_item": Kind(_repeat_item, ("months",), _months_back(2), _repeat_scope),
-        "overdue_major": Kind(_overdue_major, scope=_unresolved(MAJOR)),
+        "overdue_major": Kind(_overdue_major, scope=_overdue(MAJOR)),
         "major_count": Kind(_major_count, ("min_count", "months"), _months_back(1), _major_scope),
         "yellow_card_overdue": Kind(_yellow_card_overdue, ("days",)),
         "yellow_card_count": Kind(_yellow_card_count, ("min_count", "months"), _months_back(1)),
@@ -378,6 +411,9 @@ def _load_rule(raw: Any, index: int) -> Rule:
     )
 
 
+MAX_PARAM = 1000
+
+
 def _params(raw: Any, required: tuple[str, ...], where: str) -> dict[str, int]:
     if not isinstance(raw, dict):
         raise RuleSetError(f"{where}: params must be a mapping")
@@ -388,8 +424,9 @@ def _params(raw: Any, required: tuple[str, ...], where: str) -> dict[str, int]:
             f"missing {sorted(missing)}, unknown {sorted(unknown)}"
         )
     for name, value in raw.items():
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise RuleSetError(f"{where}: params.{name} must be a positive integer, got {value!r}")
+        # Bounded: counts, days and months beyond MAX_PARAM only push dates off the calendar (an overflow).
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_PARAM:
+            raise RuleSetError(f"{where}: params.{name} must be a positive integer up to {MAX_PARAM}, got {value!r}")
     return dict(raw)
 
 

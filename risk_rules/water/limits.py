@@ -142,19 +142,32 @@ def normalize_unit(code: str, unit: str | None) -> str:
     )
 
 
+# The most a measurement can be: a litre holds about 10^6 mg of anything, and no water carries 10^15 bacteria a
+# litre. Larger numbers are typing errors, and the monthly mean of a few of them overflows to infinity.
+MAX_MEASURED = {MG_L: 1e6, PER_L: 1e15}
+
+
 def validate_value(code: str, value: float) -> float:
     """Check a measured value is possible for the item and return it as a float.
 
     Raises WaterQualityError (``field`` = code) for an unknown item, a non-number, NaN or infinity,
-    a negative concentration, pH outside 0-14 or an impossible water temperature. Values that are
-    merely bad (pH 5, huge COD) are valid: they classify as worse than V.
+    a negative concentration, a value above ``MAX_MEASURED``, pH outside 0-14 or an impossible water
+    temperature. Values that are merely bad (pH 5, huge COD) are valid: they classify as worse than V.
     """
     item = get_item(code)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise WaterQualityError(code, f"{item.name_en} ({item.name_zh}) must be a number, got {value!r}")
-    value = float(value)
+    try:
+        value = float(value)
+    except OverflowError:  # an integer beyond any float
+        value = math.inf
     if not math.isfinite(value):
         raise WaterQualityError(code, f"{item.name_en} ({item.name_zh}) must be a finite number, got {value}")
+    ceiling = MAX_MEASURED.get(item.unit)
+    if ceiling is not None and value > ceiling:
+        raise WaterQualityError(
+            code, f"{item.name_en} ({item.name_zh}) above {ceiling:g} {item.unit} is not a measurement, got {value:g}"
+        )
     if code == "ph":
         if not 0 <= value <= 14:
             raise WaterQualityError(code, f"pH must be between 0 and 14, got {value}")
