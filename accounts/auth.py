@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import wraps
 
 from flask import current_app, request
@@ -22,8 +23,12 @@ limiter = Limiter(key_func=get_remote_address)
 def failed_login_key() -> str:
     """Failed logins are counted per client address and username, so guessing one account is slowed
     without locking its owner out from another place."""
-    body = request.get_json(silent=True) if request.is_json else request.form
-    username = str((body or {}).get("username", ""))[:64].lower()
+    try:
+        body = request.get_json(silent=True) if request.is_json else request.form
+    except RecursionError:  # JSON nested too deeply (``silent`` covers only ValueError); the parser answers 400
+        body = None
+    # Any JSON value may arrive here before the schema refuses it; only an object can name a user.
+    username = str(body.get("username", ""))[:64].lower() if isinstance(body, Mapping) else ""
     return f"{get_remote_address()}|{username}"
 
 

@@ -28,7 +28,7 @@ class UserSchema(Schema):
     id = fields.Integer(dump_only=True)
     username = fields.String(dump_only=True)
     full_name = fields.String(dump_only=True)
-    email = fields.String(dump_only=True)
+    email = fields.String(dump_only=True, allow_none=True)
     roles = fields.List(fields.String(), dump_only=True)
     is_active = fields.Boolean(dump_only=True)
 

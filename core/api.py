@@ -6,20 +6,41 @@ Every error body is ``{"code": 422, "status": "Unprocessable Entity", "message":
 
 from __future__ import annotations
 
-import flask_smorest
-from flask import jsonify
-from flask_smorest import Api
-from flask_wtf.csrf import CSRFProtect
-from marshmallow import Schema, fields
-from sqlalchemy.exc import IntegrityError
-from werkzeug.exceptions import HTTPException
-from werkzeug.http import HTTP_STATUS_CODES
+import json
 
+import flask_smorest
+import marshmallow as ma
+from flask import current_app, jsonify, request
+from flask_smorest import Api
+from flask_smorest.pagination import PaginationMetadataSchema
+from flask_wtf.csrf import CSRFProtect
+from marshmallow import Schema, fields, validate
+from sqlalchemy.exc import IntegrityError
+from webargs import core as webargs_core
+from webargs.flaskparser import FlaskParser, abort, is_json_request
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
+from werkzeug.http import HTTP_STATUS_CODES
+from werkzeug.routing import IntegerConverter
+
+from core import text
 from core.errors import DomainError
 
 csrf = CSRFProtect()
 
 API_PREFIX = "/api/v1"
+
+# Ids are INTEGER columns (32-bit on PostgreSQL). A larger id in a path, query or body is refused on arrival:
+# it names no row, and the database drivers fail on it (a server error) instead of finding nothing.
+MAX_ID = 2**31 - 1
+ID = validate.Range(min=1, max=MAX_ID)
+
+
+class IdConverter(IntegerConverter):
+    """``<int:...>`` in every URL rule: at most ``MAX_ID``, so a larger number is a 404 like any unknown id."""
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(map, *args, **kwargs)
 
 
 def error_response(status: int, message: str, errors: dict | None = None):
@@ -47,6 +68,14 @@ class _Api(Api):
         csrf.exempt(blp)
         super().register_blueprint(blp, **options)
 
+    def _register_pagination_header(self):
+        # X-Pagination carries a JSON object. OpenAPI 3 says so with ``content``; smorest's bare ``schema``
+        # would mean the "simple" style (``total,2,page,1``), which is not what is sent.
+        self.spec.components.header("PAGINATION", {
+            "description": "Pagination metadata, a JSON object",
+            "content": {"application/json": {"schema": PaginationMetadataSchema}},
+        }, lazy=True)
+
 
 api = _Api()
 
@@ -64,11 +93,22 @@ def _integrity_error(exc: IntegrityError):
     return error_response(409, "The request conflicts with stored data (a unique or reference constraint).")
 
 
+def _too_large() -> str:
+    """Which limit a 413 is about: the whole body (MAX_UPLOAD_MB), or the form fields' size or number."""
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    if request.content_length is not None and limit is not None and request.content_length > limit:
+        return f"The request body is larger than the limit of {limit / (1024 * 1024):g} MB (MAX_UPLOAD_MB)."
+    return (f"The form is too large: its text fields may hold {request.max_form_memory_size} bytes and it may "
+            f"have {request.max_form_parts} parts; files may take {limit / (1024 * 1024):g} MB (MAX_UPLOAD_MB).")
+
+
 def _http_error(exc: HTTPException):
     """Werkzeug errors outside smorest views (404 for unknown URLs, 405, 413...) in the same shape."""
     data = getattr(exc, "data", None) or {}
     messages = data.get("messages")
     message = data.get("message") or exc.description or exc.name
+    if isinstance(exc, RequestEntityTooLarge):
+        message = _too_large()
     if messages:
         message = "The request has invalid fields; see errors."
     return error_response(exc.code or 500, message, messages)
@@ -88,6 +128,7 @@ def init_app(app):
             "security": [{"bearerAuth": []}],
         },
     )
+    app.url_map.converters["int"] = IdConverter  # before any blueprint adds its rules
     api.init_app(app)
     csrf.init_app(app)
     app.register_error_handler(DomainError, _domain_error)
@@ -118,8 +159,45 @@ def _require_login():
         csrf.protect()  # cookie-authenticated: the pages' scripts send the X-CSRFToken header
 
 
+class _Parser(FlaskParser):
+    """webargs' parser, stricter about what arrives: a body that is not declared as JSON is a 415 (not a
+    list of "missing" fields), JSON nested past Python's recursion limit is a 400, and text that cannot be
+    stored (NUL, control characters, lone surrogates) is a 422 naming the field (core.text)."""
+
+    def _raw_load_json(self, req):
+        if not is_json_request(req) and (req.content_length or req.get_data(cache=True)):
+            abort(415, message=f"The body is sent as {req.mimetype or 'no content type'}; "
+                               "send JSON with 'Content-Type: application/json'.")
+        try:
+            return super()._raw_load_json(req)
+        except json.JSONDecodeError:
+            raise  # webargs answers 400 "Invalid JSON body."
+        except RecursionError:
+            abort(400, messages={"json": ["The JSON body is nested too deeply."]})
+        except ValueError as exc:  # e.g. an integer of more than 4300 digits
+            abort(400, messages={"json": [f"Invalid JSON body: {exc}"]})
+
+    def _load_location_data(self, *, schema, req, location):
+        data = super()._load_location_data(schema=schema, req=req, location=location)
+        if location == "json" and data is not webargs_core.missing:
+            found = text.problems(data)
+        elif location in ("query", "querystring", "form"):
+            found = text.pair_problems((req.args if location != "form" else req.form).items(multi=True))
+        else:
+            found = None
+        if found:
+            raise ma.ValidationError(found)
+        return data
+
+
+PARSER = _Parser()
+
+
 class Blueprint(flask_smorest.Blueprint):
     """A smorest blueprint whose views require an authenticated user unless marked ``@public``."""
+
+    ARGUMENTS_PARSER = PARSER
+    PAGINATION_ARGUMENTS_PARSER = PARSER
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -9,4 +9,7 @@ def paginate(query: sa.Select, pagination_parameters) -> list:
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))
     pagination_parameters.item_count = total
     page, size = pagination_parameters.page, pagination_parameters.page_size
-    return db.session.scalars(query.limit(size).offset((page - 1) * size)).all()
+    offset = (page - 1) * size
+    if offset >= total:  # past the end: nothing to fetch, and no offset too large for the database to take
+        return []
+    return db.session.scalars(query.limit(size).offset(offset)).all()

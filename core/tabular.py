@@ -10,6 +10,8 @@ from pathlib import Path
 
 import openpyxl
 
+from core import text
+
 
 class TabularError(ValueError):
     pass
@@ -53,9 +55,21 @@ def _table(path: Path) -> list[list[str]]:
     raise TabularError(f"{path.name}: only .csv and .xlsx files can be imported")
 
 
+def _check_text(path: Path, rows: list[list[str]]) -> None:
+    """Refuse the file at the first cell with text that cannot be stored (NUL, control characters), naming it."""
+    for number, row in enumerate(rows, start=1):
+        for column, cell in enumerate(row, start=1):
+            if why := text.problem(cell):
+                header = rows[0][column - 1] if number > 1 and column <= len(rows[0]) else ""
+                where = f"line {number}, column {column}" + (f" ({header})" if header else "")
+                raise TabularError(f"{path.name}: {where} {why}")
+
+
 def read_rows(path: Path, aliases: dict[str, str]) -> Iterator[tuple[int, dict[str, str]]]:
     """Yield (line number, row) with headers mapped through ``aliases`` (Chinese or English names)."""
-    table = [row for row in _table(path) if any(row)]
+    rows = _table(path)
+    _check_text(path, rows)
+    table = [row for row in rows if any(row)]
     if not table:
         raise TabularError(f"{path.name} is empty")
     headers = [aliases.get(h.strip().lower(), aliases.get(h.strip(), h.strip())) for h in table[0]]

@@ -6,8 +6,19 @@ from datetime import date, datetime, time
 from zoneinfo import ZoneInfo
 
 from flask import current_app
+from marshmallow import ValidationError
 
 from core.db import utcnow
+
+# Dates and times the API takes: wide enough for any record or deadline, far enough from year 1 and 9999 that
+# moving between the zone and UTC, or a day on, never leaves the calendar (an OverflowError, a server error).
+YEARS = (1900, 2099)
+
+
+def within_years(value: date) -> None:
+    """Marshmallow validator for date and datetime fields: the year within ``YEARS``."""
+    if not YEARS[0] <= value.year <= YEARS[1]:
+        raise ValidationError(f"give a date from {YEARS[0]} to {YEARS[1]}")
 
 
 def zone() -> ZoneInfo:

@@ -3,9 +3,11 @@ from marshmallow import Schema, ValidationError, fields, post_load, validate, va
 from enterprises import credit_code
 from enterprises.models import SECTORS
 
+NOT_BLANK = validate.Regexp(r"^\s*\S", error="must not be blank")  # the name is stored stripped
+
 
 class EnterpriseCreateSchema(Schema):
-    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    name = fields.String(required=True, validate=[validate.Length(min=1, max=200), NOT_BLANK])
     credit_code = fields.String(required=True)
     sector = fields.String(required=True, validate=validate.OneOf(SECTORS))
     zone = fields.String(load_default="", validate=validate.Length(max=100))

@@ -1,6 +1,8 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from accounts.schemas import UserRefSchema
+from core.api import ID
+from core.time import within_years
 from inspections.models import CATEGORIES, DOMAINS, RESULTS, SEVERITIES, STATUSES
 from photos.schemas import FindingPhotoSchema
 
@@ -21,16 +23,16 @@ class FindingCreateSchema(Schema):
     deadline = fields.Date(load_default=None, metadata={
         "description": "rectification deadline (zone's local date); default from severity"})
     responsible_person = _text(load_default="", validate=validate.Length(max=100))
-    photo_ids = fields.List(fields.Integer(strict=True), load_default=list, load_only=True,
+    photo_ids = fields.List(fields.Integer(strict=True, validate=ID), load_default=list, load_only=True,
                             validate=validate.Length(max=20), metadata={"description": "uploaded photo ids"})
 
 
 class InspectionCreateSchema(Schema):
     client_id = fields.UUID(required=True, metadata={
         "description": "UUID made by the client; resending it returns the stored inspection"})
-    enterprise_id = fields.Integer(required=True, strict=True)
+    enterprise_id = fields.Integer(required=True, strict=True, validate=ID)
     domain = _text(required=True, validate=validate.OneOf(DOMAINS))
-    inspected_dt = fields.AwareDateTime(required=True)
+    inspected_dt = fields.AwareDateTime(required=True, validate=within_years)
     location = _text(load_default="", validate=validate.Length(max=300))
     latitude = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-90, 90))
     longitude = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-180, 180))
@@ -54,7 +56,7 @@ class InspectionCreateSchema(Schema):
 class FindingEventSchema(Schema):
     id = fields.Integer()
     action = _text()
-    from_status = _text()
+    from_status = _text(allow_none=True)  # none for the event that created the finding
     to_status = _text()
     actor = fields.Nested(UserRefSchema, allow_none=True)
     note = _text()
@@ -103,25 +105,25 @@ class InspectionSchema(InspectionCreateSchema):
 
 
 class InspectionQuerySchema(Schema):
-    enterprise_id = fields.Integer()
+    enterprise_id = fields.Integer(validate=ID)
     domain = _text(validate=validate.OneOf(DOMAINS))
-    inspector_id = fields.Integer()
+    inspector_id = fields.Integer(validate=ID)
 
 
 class FindingQuerySchema(Schema):
     status = _text(validate=validate.OneOf(STATUSES))
     severity = _text(validate=validate.OneOf(SEVERITIES))
-    enterprise_id = fields.Integer()
+    enterprise_id = fields.Integer(validate=ID)
     domain = _text(validate=validate.OneOf(DOMAINS))
     overdue = fields.Boolean()
-    found_from = fields.Date(metadata={"description": "found on or after this local date"})
-    found_to = fields.Date(metadata={"description": "found on or before this local date"})
+    found_from = fields.Date(validate=within_years, metadata={"description": "found on or after this local date"})
+    found_to = fields.Date(validate=within_years, metadata={"description": "found on or before this local date"})
 
 
 class RectificationSchema(Schema):
     note = _text(required=True, validate=validate.Length(min=1, max=5000))
-    photo_ids = fields.List(fields.Integer(strict=True), load_default=list, validate=validate.Length(max=20),
-                            metadata={"description": "uploaded 'after' photos"})
+    photo_ids = fields.List(fields.Integer(strict=True, validate=ID), load_default=list,
+                            validate=validate.Length(max=20), metadata={"description": "uploaded 'after' photos"})
 
 
 class VerificationSchema(Schema):

@@ -14,12 +14,14 @@ from datetime import datetime
 from pathlib import Path
 
 import sqlalchemy as sa
+from marshmallow import ValidationError
 
 from core.db import db, utcnow
 from core.tabular import read_rows
 from core.time import zone
 from remediation import service
 from remediation.models import MonitoringSection, Sample
+from remediation.schemas import SampleCreateSchema
 from remediation.values import check_values, future_problem
 from risk_rules.water import ITEMS, WaterQualityError, normalize_unit
 
@@ -40,6 +42,7 @@ ITEM_ALIASES = {
 }
 TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y/%m/%d",
                 "%Y.%m.%d %H:%M", "%Y.%m.%d")
+_NOTE = SampleCreateSchema().fields["note"]
 _UNIT = re.compile(r"^(?P<name>.+?)\s*[（(\[](?P<unit>[^（()）\[\]]*)[)）\]]$")
 
 
@@ -154,6 +157,10 @@ def _row(row: dict, columns: dict, sections: _Sections, section_text: str | None
             problems.append(f"sampled_dt: {problem}")
     except ValueError as exc:
         problems.append(f"sampled_dt: {exc}" if fields.get("sampled_dt") else "sampled_dt: missing")
+    try:
+        _NOTE.deserialize(fields.get("note", ""))  # the API's limit on notes holds for imported ones too
+    except ValidationError as exc:
+        problems.append(f"note: {' '.join(exc.messages)}")
     clean, errors = check_values(values) if values or not problems else ([], {})
     problems += [f"{name}: {' '.join(messages)}" for name, messages in errors.items()]
     if problems:

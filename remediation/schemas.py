@@ -1,17 +1,21 @@
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from accounts.schemas import UserRefSchema
+from core.api import ID
+from core.time import within_years
 from remediation.models import KINDS, MEASURES, TASK_STATUSES
 from remediation.values import check_values
 
 _text = fields.String
-MONTH = validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="give a month as YYYY-MM")
+# Years 1900-2099: the 12-month trend before a month of year 0 or after 9999 would leave the calendar.
+MONTH = validate.Regexp(r"^(19|20)\d{2}-(0[1-9]|1[0-2])$", error="give a month as YYYY-MM (1900-2099)")
+NOT_BLANK = validate.Regexp(r"^\s*\S", error="must not be blank")  # names and codes are stored stripped
 
 
 # --- water bodies -------------------------------------------------------------------------------------------
 
 class WaterBodyCreateSchema(Schema):
-    name = _text(required=True, validate=validate.Length(min=1, max=100))
+    name = _text(required=True, validate=[validate.Length(min=1, max=100), NOT_BLANK])
     kind = _text(required=True, validate=validate.OneOf(KINDS))
     township = _text(load_default="", validate=validate.Length(max=100))
     river_chief = _text(load_default="", validate=validate.Length(max=100), metadata={"description": "河长"})
@@ -44,8 +48,9 @@ class CurrentClassSchema(Schema):
 class SectionSchema(Schema):
     id = fields.Integer(dump_only=True)
     water_body_id = fields.Integer(dump_only=True)
-    name = _text(required=True, validate=validate.Length(min=1, max=100))
-    code = _text(required=True, validate=validate.Length(min=1, max=40), metadata={"description": "断面编码"})
+    name = _text(required=True, validate=[validate.Length(min=1, max=100), NOT_BLANK])
+    code = _text(required=True, validate=[validate.Length(min=1, max=40), NOT_BLANK],
+                 metadata={"description": "断面编码"})
     latitude = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-90, 90))
     longitude = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-180, 180))
     created_dt = fields.AwareDateTime(dump_only=True)
@@ -82,7 +87,8 @@ class WaterBodyQuerySchema(Schema):
 # --- samples ------------------------------------------------------------------------------------------------
 
 class SampleCreateSchema(Schema):
-    sampled_dt = fields.AwareDateTime(required=True, metadata={"description": "when the sample was taken"})
+    sampled_dt = fields.AwareDateTime(required=True, validate=within_years,
+                                      metadata={"description": "when the sample was taken"})
     values = fields.Dict(keys=fields.String(), required=True, metadata={
         "description": "item code (GB 3838-2002 Table 1: ph, do, codmn, cod, bod5, nh3n, tp, tn, ...) -> "
                        "a number in the item's unit, or {\"value\": number, \"unit\": \"mg/L\"}"})
@@ -133,8 +139,8 @@ class SampleSchema(Schema):
 
 
 class SampleQuerySchema(Schema):
-    sampled_from = fields.Date(metadata={"description": "sampled on or after this local date"})
-    sampled_to = fields.Date(metadata={"description": "sampled on or before this local date"})
+    sampled_from = fields.Date(validate=within_years, metadata={"description": "sampled on or after this local date"})
+    sampled_to = fields.Date(validate=within_years, metadata={"description": "sampled on or before this local date"})
 
 
 # --- remediation tasks --------------------------------------------------------------------------------------
@@ -194,7 +200,7 @@ class TaskQuerySchema(Schema):
 
 
 class AllTasksQuerySchema(TaskQuerySchema):
-    water_body_id = fields.Integer()
+    water_body_id = fields.Integer(validate=ID)
 
 
 # --- status and closure -------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from flask_login import current_user, login_user, logout_user
 from flask_wtf.csrf import generate_csrf
 
 from accounts import service as accounts
+from core import text
 from web import labels, nav
 from web.access import can, page, safe_next
 from web.blueprint import bp
@@ -125,6 +126,17 @@ def _choose_language():
     from flask_babel import get_locale
 
     get_locale()  # runs the selector, so a ?lang= switch is remembered even on a redirect
+
+
+@bp.before_request
+def _refuse_unstorable_text():
+    """NUL, other control characters or lone surrogates in the query string or a form: a 400 page naming the
+    field, before any view sees them (PostgreSQL refuses NUL in text; see core.text)."""
+    found = text.pair_problems([*request.args.items(multi=True), *request.form.items(multi=True)])
+    if found:
+        name, messages = next(iter(found.items()))
+        return _error_page(400, f"{_('Please correct the marked fields.')} {name}: {messages[0]}")
+    return None
 
 
 @bp.route("/")

@@ -93,3 +93,10 @@ def test_failed_logins_are_rate_limited_per_user_and_address(app, client, make_u
         from accounts.auth import limiter
 
         limiter.reset()
+
+
+def test_login_body_that_is_not_an_object_is_a_422_not_a_crash(client):
+    # The failed-login counter reads the username before the schema has refused the body.
+    for body in ([], ["admin"], "admin", 7, None):
+        response = client.post("/api/v1/auth/tokens", json=body)
+        assert response.status_code == 422, (body, response.json)

@@ -30,6 +30,11 @@ def test_bad_check_character_names_the_field_and_the_fix(client, auth):
     assert set(errors) == {"credit_code", "sector", "latitude"}
 
 
+def test_blank_name_is_422_not_stored_empty(client, auth):
+    response = client.post("/api/v1/enterprises", headers=auth("admin"), json=VALID | {"name": "  \u3000 "})
+    assert response.status_code == 422 and "name" in response.json["errors"]["json"]
+
+
 def test_filters_by_sector_and_zone(client, auth, make_enterprise):
     make_enterprise(sector="town_gas", zone="A")
     gas_b = make_enterprise(sector="town_gas", zone="B")

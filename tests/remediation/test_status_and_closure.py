@@ -170,7 +170,9 @@ def test_a_closed_off_body_that_relapses_is_flagged(client, auth, water):
     assert listed[0]["current"]["relapsed"] is True
 
 
-def test_as_of_must_be_a_month(client, water):
+@pytest.mark.parametrize("as_of", ["2025-13", "0000-01", "0001-01", "9999-12"])
+def test_as_of_must_be_a_month(client, water, as_of):
+    # Years at the calendar's ends once made the 12-month window before them a 500.
     body_id = water.body()
-    response = client.get(f"/api/v1/water-bodies/{body_id}/status?as_of=2025-13", headers=water.headers)
+    response = client.get(f"/api/v1/water-bodies/{body_id}/status?as_of={as_of}", headers=water.headers)
     assert response.status_code == 422 and "as_of" in response.json["errors"]["query"]

@@ -48,6 +48,16 @@ def test_duplicates_are_409_naming_the_field(client, water):
     assert code.status_code == 409 and "code" in code.json["errors"]["json"]
 
 
+def test_blank_names_and_codes_are_422_not_stored_empty(client, water):
+    # They are stored stripped: found by the API fuzzing as a section stored with code "".
+    response = client.post("/api/v1/water-bodies", json={"name": " \u3000", "kind": "river"}, headers=water.headers)
+    assert response.status_code == 422 and "name" in response.json["errors"]["json"]
+    body_id = water.body()
+    response = client.post(f"/api/v1/water-bodies/{body_id}/sections", json={"name": "\t", "code": "\r"},
+                           headers=water.headers)
+    assert response.status_code == 422 and set(response.json["errors"]["json"]) == {"name", "code"}
+
+
 def test_unknown_kind_and_target_class_are_422(client, water):
     response = client.post("/api/v1/water-bodies", json={"name": "x", "kind": "sea", "target_class": 7},
                            headers=water.headers)

@@ -1,0 +1,116 @@
+"""The world the hostile requests aim at, built on demand: callers per role (bearer token or a logged-in
+browser session) and real rows (enterprise, inspection and finding, card, photo, water body, section, task)
+whose ids replace the ``{placeholders}`` of catalogue.yaml."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+from PIL import Image
+
+from tests.conftest import inspection_payload
+
+PASSWORD = "correct horse"  # what ``make_user`` gives every user
+
+
+def tiny_jpeg(size=(64, 48), colour=(200, 120, 40)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, colour).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
+def login_token(html: str) -> str:
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+
+
+class World:
+    """Rows and callers, each made the first time a case names it."""
+
+    def __init__(self, app, auth, make_user, make_enterprise):
+        self.app, self._auth, self._make_user, self._enterprise_factory = app, auth, make_user, make_enterprise
+        self.client = app.test_client()
+        self._headers: dict[str, dict] = {}
+        self._sessions: dict[str, object] = {}
+        self._ids: dict[str, int] = {}
+
+    # ---- callers ----
+
+    def headers(self, role: str | None) -> dict:
+        if role is None:
+            return {}
+        if role not in self._headers:
+            self._headers[role] = self._auth(role)
+        return self._headers[role]
+
+    def session(self, role: str | None):
+        """A test client logged in through the login page (``None``: an anonymous browser)."""
+        key = role or "anonymous"
+        if key not in self._sessions:
+            client = self.app.test_client()
+            if role is not None:
+                _, username = self._make_user(role)
+                token = login_token(client.get("/login").get_data(as_text=True))
+                response = client.post("/login", data={"username": username, "password": PASSWORD,
+                                                       "csrf_token": token})
+                assert response.status_code == 302, response.get_data(as_text=True)
+            self._sessions[key] = client
+        return self._sessions[key]
+
+    def csrf(self, role: str | None) -> str:
+        client = self.session(role)
+        if role is None:
+            return login_token(client.get("/login").get_data(as_text=True))
+        return client.get("/csrf-token").json["token"]
+
+    # ---- rows ----
+
+    def __getitem__(self, name: str) -> int:
+        if name not in self._ids:
+            self._ids[name] = getattr(self, f"_make_{name}")()
+        return self._ids[name]
+
+    def _created(self, response) -> dict:
+        assert response.status_code in (200, 201), response.get_data(as_text=True)
+        return response.json
+
+    def _post(self, role: str, url: str, **kwargs) -> dict:
+        return self._created(self.client.post(url, headers=self.headers(role), **kwargs))
+
+    def _make_enterprise(self) -> int:
+        return self._enterprise_factory()
+
+    def _make_inspection(self) -> int:
+        inspection = self._post("inspector", "/api/v1/inspections", json=inspection_payload(self["enterprise"]))
+        self._ids["finding"] = inspection["findings"][0]["id"]
+        return inspection["id"]
+
+    def _make_finding(self) -> int:
+        self["inspection"]
+        return self._ids["finding"]
+
+    def _make_card(self) -> int:
+        return self._post("safety_manager", "/api/v1/cards", json={
+            "enterprise_id": self["enterprise"], "colour": "yellow", "reason": "安全管理混乱"})["id"]
+
+    def _make_photo(self) -> int:
+        return self._post("inspector", "/api/v1/photos",
+                          data={"file": (io.BytesIO(tiny_jpeg()), "seed.jpg", "image/jpeg")})["id"]
+
+    def _make_body(self) -> int:
+        return self._post("env_staff", "/api/v1/water-bodies",
+                          json={"name": "和平河", "kind": "river", "target_class": 4})["id"]
+
+    def _make_section(self) -> int:
+        return self._post("env_staff", f"/api/v1/water-bodies/{self['body']}/sections",
+                          json={"name": "和平桥", "code": "HP-01"})["id"]
+
+    def _make_task(self) -> int:
+        return self._post("env_staff", f"/api/v1/water-bodies/{self['body']}/remediation-tasks", json={
+            "measure": "dredging", "description": "清淤", "deadline": "2027-06-30"})["id"]
+
+
+@pytest.fixture
+def world(app, auth, make_user, make_enterprise) -> World:
+    return World(app, auth, make_user, make_enterprise)
