@@ -17,6 +17,8 @@ import tarfile
 import time
 from pathlib import Path
 
+from core.files import fsync_directory
+
 FORMAT = 1
 MANIFEST = "manifest.json"
 PHOTO_PREFIX = "photos/"
@@ -26,14 +28,6 @@ _CHUNK = 1 << 20
 
 class BackupError(Exception):
     """A backup or restore that cannot go on; the message says what is wrong and what to do."""
-
-
-def _fsync_directory(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def check_photo_key(key: str) -> str:
@@ -85,7 +79,7 @@ class Writer:
         os.fsync(self._raw.fileno())
         self._raw.close()
         os.replace(self.partial, self.path)
-        _fsync_directory(self.path.parent)
+        fsync_directory(self.path.parent)
         self._committed = True
 
     def __exit__(self, exc_type, exc, tb) -> None:

@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
 
+from core.files import fsync_directory
+
 _KEY = re.compile(r"[0-9a-z_.-]+(/[0-9a-z_.-]+)*")
 _TEMP_PREFIX = ".tmp-"  # no key segment starts with a dot, so temporary files are never keys
 _FILE_MODE = 0o644  # mkstemp creates 0600; the files may be served by another user (X-Accel, sendfile)
@@ -44,14 +46,6 @@ def check_key(key: str) -> str:
     return key
 
 
-def _fsync_directory(directory: Path) -> None:
-    fd = os.open(directory, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 class LocalStorage:
     """Files under a root directory, named by their keys (``ab/cd/<sha256>-display.jpg``)."""
 
@@ -76,7 +70,7 @@ class LocalStorage:
         except BaseException:
             Path(temp).unlink(missing_ok=True)
             raise
-        _fsync_directory(target.parent)
+        fsync_directory(target.parent)
 
     def read(self, key: str) -> bytes:
         """The stored bytes; FileNotFoundError if there are none."""

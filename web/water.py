@@ -108,6 +108,11 @@ def _render(body: WaterBody, forms: dict | None = None, report=None, status_code
     ), status_code
 
 
+def _invalid(body: WaterBody, forms: dict):
+    flash(_("Please correct the marked fields."), "error")
+    return _render(body, forms, status_code=400)
+
+
 @bp.route("/water-bodies/<int:body_id>")
 @page(*READERS)
 def water_body(body_id):
@@ -160,8 +165,7 @@ def add_sample(body_id):
     body = _body(body_id)
     form = sample_form(body, request.form)
     if not form.validate_on_submit():
-        flash(_("Please correct the marked fields."), "error")
-        return _render(body, {"sample": form}, status_code=400)
+        return _invalid(body, {"sample": form})
     section = next(s for s in body.sections if s.id == form.section.data)
     try:
         data = SampleCreateSchema().load(_sample_data(form))
@@ -182,8 +186,7 @@ def import_samples(body_id):
     body = _body(body_id)
     form = import_form(body)
     if not form.validate_on_submit():
-        flash(_("Please correct the marked fields."), "error")
-        return _render(body, {"upload": form}, status_code=400)
+        return _invalid(body, {"upload": form})
     section = next((s for s in body.sections if s.id == form.section.data), None)
     suffix = Path(form.file.data.filename).suffix.lower()
     with tempfile.TemporaryDirectory() as folder:
@@ -223,8 +226,7 @@ def add_task(body_id):
     body = _body(body_id)
     form = TaskForm(prefix="newtask")
     if not form.validate_on_submit():
-        flash(_("Please correct the marked fields."), "error")
-        return _render(body, {"new_task": form}, status_code=400)
+        return _invalid(body, {"new_task": form})
     try:
         data = TaskCreateSchema().load({"measure": form.measure.data, "description": form.description.data.strip(),
                                         "responsible_unit": (form.responsible_unit.data or "").strip(),
@@ -246,8 +248,7 @@ def update_task(body_id, task_id):
         abort(404)
     form = progress_form(task, request.form)
     if not form.validate_on_submit():
-        flash(_("Please correct the marked fields."), "error")
-        return _render(_body(body_id), {("task", task_id): form}, status_code=400)
+        return _invalid(_body(body_id), {("task", task_id): form})
     changes = {name: value for name, value, current in (
         ("progress", form.progress.data, task.progress), ("status", form.status.data, task.status),
         ("deadline", form.deadline.data, task.deadline)) if value is not None and value != current}
@@ -269,8 +270,7 @@ def close_off(body_id):
     body = _body(body_id)
     form = CloseOffForm(prefix="close")
     if not form.validate_on_submit():
-        flash(_("Please correct the marked fields."), "error")
-        return _render(body, {"close": form}, status_code=400)
+        return _invalid(body, {"close": form})
     try:
         service.close_off(body, form.reason.data.strip(), current_user.id)
     except DomainError as exc:
