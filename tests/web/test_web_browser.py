@@ -103,8 +103,9 @@ def test_inspection_submitted_offline_arrives_once_when_back_online(
     assert XSS in page.locator(".lead").inner_text()  # shown as text, not run
     assert page.evaluate("window.__xss") is None
     if with_photo:
-        page.locator(".before-after img").first.wait_for()
-        assert page.evaluate("document.querySelector('.before-after img').naturalWidth") > 0
+        # the thumbnail is lazy-loaded: wait until it has decoded (a broken image never gets a width)
+        page.wait_for_function("() => { const img = document.querySelector('.before-after img');"
+                               " return img !== null && img.complete && img.naturalWidth > 0; }")
     screenshots(page, f"finding-{request.node.callspec.id}")
     assert dialogs == []
 
