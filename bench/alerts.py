@@ -25,7 +25,7 @@ SPREAD = 50  # deadlines of the crossing findings: from 45 days overdue to 4 day
 
 def _plus_days(dialect: str, days: str) -> str:
     if dialect == "postgresql":
-        return f"(DATE '{TODAY}' + ({days}))"
+        return f"(DATE '{TODAY}' + ({days})::int)"  # the number series is bigint; date + bigint has no operator
     return f"date('{TODAY}', ({days}) || ' days')"
 
 
