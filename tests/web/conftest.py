@@ -5,8 +5,9 @@ from __future__ import annotations
 import io
 import re
 import threading
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -145,6 +146,9 @@ CLASS_3 = {"ph": 7.4, "do": 6.0, "nh3n": 0.9, "tp": 0.15}
 WORSE_THAN_V = {"ph": 7.4, "do": 6.0, "nh3n": 3.0, "tp": 0.15}
 
 
+ZONE = ZoneInfo("Asia/Shanghai")
+
+
 class Water:
     """Builds water bodies through the API (as environmental staff)."""
 
@@ -175,14 +179,25 @@ def water(client, auth):
     return Water(client, auth("env_staff"))
 
 
+def monthly_times(count: int) -> list[datetime]:
+    """A sample time in each of the last ``count`` local months, newest first: an hour ago (or the month's first
+    moment) in this one, the 10th in the others. Thirty-day steps would put two samples in one month and none
+    in another near a month's end."""
+    now = datetime.now(ZONE)
+    start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    times = [max(now - timedelta(hours=1), start)]
+    for _ in range(count - 1):
+        start = (start - timedelta(days=1)).replace(day=1)
+        times.append(start.replace(day=10, hour=10))
+    return times
+
+
 @pytest.fixture
 def body(water):
     """A river with two sections, a year of monthly samples (class III lately, worse than V before), a task."""
     body = water.body(closure_months=1)
     upstream, downstream = water.section(body, "上游断面", "S-01"), water.section(body, "下游断面", "S-02")
-    now = datetime.now(UTC)
-    for months_ago in range(0, 12):
-        when = now - timedelta(days=30 * months_ago, hours=1)
+    for months_ago, when in enumerate(monthly_times(12)):
         values = CLASS_3 if months_ago < 2 else WORSE_THAN_V
         water.sample(upstream, when, values)
         if months_ago % 2 == 0:
