@@ -50,6 +50,21 @@ def error_response(status: int, message: str, errors: dict | None = None):
     return jsonify(body), status
 
 
+class PartialUpdate:
+    """Mixin making a PATCH body of a create schema: every field optional and without its default (what is left
+    out stays as it is, and the document says so), at least one field given."""
+
+    def __init__(self, **kwargs):
+        super().__init__(partial=True, **kwargs)
+        for field in self.fields.values():
+            field.load_default = ma.missing
+
+    @ma.validates_schema
+    def _something(self, data, **_):
+        if not data:
+            raise ma.ValidationError("give at least one field to change")
+
+
 class ErrorSchema(Schema):
     """Documented shape of every error response."""
 

@@ -5,7 +5,7 @@ from core.api import Blueprint
 from core.db import db
 from core.pagination import paginate
 from enterprises import service
-from enterprises.schemas import EnterpriseCreateSchema, EnterpriseQuerySchema, EnterpriseSchema
+from enterprises.schemas import EnterpriseCreateSchema, EnterpriseQuerySchema, EnterpriseSchema, EnterpriseUpdateSchema
 
 blp = Blueprint("enterprises", __name__, url_prefix="/api/v1/enterprises", description="Enterprises in the zone")
 
@@ -30,7 +30,18 @@ class Enterprises(MethodView):
 
 
 @blp.route("/<int:enterprise_id>")
-@blp.response(200, EnterpriseSchema)
-def enterprise(enterprise_id):
-    """One enterprise."""
-    return service.get(enterprise_id)
+class Enterprise(MethodView):
+    @blp.response(200, EnterpriseSchema)
+    def get(self, enterprise_id):
+        """One enterprise."""
+        return service.get(enterprise_id)
+
+    @roles_required("admin", "safety_manager")
+    @blp.arguments(EnterpriseUpdateSchema)
+    @blp.response(200, EnterpriseSchema)
+    def patch(self, data, enterprise_id):
+        """Correct or update an enterprise (contact, address, zone, sector, name, credit code); only the fields
+        given change, and the audit log keeps the old values."""
+        enterprise = service.update(service.get(enterprise_id), data)
+        db.session.commit()
+        return enterprise

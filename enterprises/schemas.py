@@ -1,5 +1,6 @@
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates
 
+from core.api import PartialUpdate
 from enterprises import credit_code
 from enterprises.models import SECTORS
 
@@ -25,9 +26,15 @@ class EnterpriseCreateSchema(Schema):
 
     @post_load
     def _normalise(self, data, **_):
-        data["credit_code"] = credit_code.normalise(data["credit_code"])
-        data["name"] = data["name"].strip()
+        if "credit_code" in data:
+            data["credit_code"] = credit_code.normalise(data["credit_code"])
+        if "name" in data:
+            data["name"] = data["name"].strip()
         return data
+
+
+class EnterpriseUpdateSchema(PartialUpdate, EnterpriseCreateSchema):
+    """Any of the fields (a contact moved, a typo in the name or code); what is left out stays as it is."""
 
 
 class EnterpriseSchema(EnterpriseCreateSchema):

@@ -29,11 +29,25 @@ def search(q: str | None = None, sector: str | None = None, zone: str | None = N
     return query
 
 
+def _check_code_free(code: str, enterprise_id: int | None = None) -> None:
+    holder = db.session.scalar(sa.select(Enterprise.id).where(Enterprise.credit_code == code))
+    if holder is not None and holder != enterprise_id:
+        raise Conflict(f"an enterprise with credit code {code} already exists", field="credit_code")
+
+
 def create(data: dict) -> Enterprise:
-    if db.session.scalar(sa.select(Enterprise.id).where(Enterprise.credit_code == data["credit_code"])):
-        raise Conflict(f"an enterprise with credit code {data['credit_code']} already exists", field="credit_code")
+    _check_code_free(data["credit_code"])
     enterprise = Enterprise(**data)
     db.session.add(enterprise)
     db.session.flush()
     audit.record("enterprise.created", enterprise, None, {k: v for k, v in data.items()})
+    return enterprise
+
+
+def update(enterprise: Enterprise, data: dict) -> Enterprise:
+    """Change the given fields; the audit entry keeps what they were."""
+    changed = audit.changes(enterprise, data)
+    if "credit_code" in changed:
+        _check_code_free(changed["credit_code"], enterprise.id)
+    audit.apply("enterprise.updated", enterprise, changed)
     return enterprise

@@ -24,6 +24,7 @@ from remediation.schemas import (
     WaterBodyDetailSchema,
     WaterBodyQuerySchema,
     WaterBodySchema,
+    WaterBodyUpdateSchema,
 )
 
 blp = Blueprint("water_bodies", __name__, url_prefix="/api/v1/water-bodies",
@@ -56,10 +57,21 @@ class WaterBodies(MethodView):
 
 
 @blp.route("/<int:body_id>")
-@blp.response(200, WaterBodyDetailSchema)
-def water_body(body_id):
-    """One water body with its sections and current class."""
-    return service.attach_current([service.get_body(body_id)])[0]
+class WaterBody(MethodView):
+    @blp.response(200, WaterBodyDetailSchema)
+    def get(self, body_id):
+        """One water body with its sections and current class."""
+        return service.attach_current([service.get_body(body_id)])[0]
+
+    @roles_required("env_staff", "admin")
+    @blp.arguments(WaterBodyUpdateSchema)
+    @blp.response(200, WaterBodyDetailSchema)
+    def patch(self, data, body_id):
+        """Change a body's details (river chief 河长, responsible unit, township, name, kind) or its closure rule
+        (target class, months in a row); only the fields given change, and the audit log keeps the old values."""
+        body = service.update_body(service.get_body(body_id), data, current_user.id)
+        db.session.commit()
+        return service.attach_current([body])[0]
 
 
 @blp.route("/<int:body_id>/sections")

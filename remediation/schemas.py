@@ -1,7 +1,7 @@
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from accounts.schemas import UserRefSchema
-from core.api import ID
+from core.api import ID, PartialUpdate
 from core.time import within_years
 from remediation.models import KINDS, MEASURES, TASK_STATUSES
 from remediation.values import check_values
@@ -30,8 +30,16 @@ class WaterBodyCreateSchema(Schema):
 
     @post_load
     def _strip(self, data, **_):
-        data["name"] = data["name"].strip()
+        if "name" in data:
+            data["name"] = data["name"].strip()
         return data
+
+
+class WaterBodyUpdateSchema(PartialUpdate, WaterBodyCreateSchema):
+    """Any of the fields; what is left out stays as it is. The listed status moves only by its actions."""
+
+    class Meta:
+        exclude = ("listed_status",)
 
 
 class CurrentClassSchema(Schema):

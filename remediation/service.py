@@ -187,13 +187,29 @@ def status(body: WaterBody, as_of: ev.Month | None = None) -> dict:
 
 # --- writes -------------------------------------------------------------------------------------------------
 
+def _check_name_free(name: str, body_id: int | None = None) -> None:
+    holder = db.session.scalar(sa.select(WaterBody.id).where(WaterBody.name == name))
+    if holder is not None and holder != body_id:
+        raise Conflict(f"a water body named {name} already exists", field="name")
+
+
 def create_body(data: dict) -> WaterBody:
-    if db.session.scalar(sa.select(WaterBody.id).where(WaterBody.name == data["name"])):
-        raise Conflict(f"a water body named {data['name']} already exists", field="name")
+    _check_name_free(data["name"])
     body = WaterBody(**data)
     db.session.add(body)
     db.session.flush()
     audit.record("water_body.created", body, None, dict(data))
+    return body
+
+
+def update_body(body: WaterBody, data: dict, actor_id: int) -> WaterBody:
+    """Change the given fields (a new river chief, a renamed unit, a revised target or closure rule); the audit
+    entry keeps what they were. A closed-off body judged against a revised target shows as relapsed when it
+    misses it."""
+    changed = audit.changes(body, data)
+    if "name" in changed:
+        _check_name_free(changed["name"], body.id)
+    audit.apply("water_body.updated", body, changed, actor_id)
     return body
 
 

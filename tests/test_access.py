@@ -20,6 +20,7 @@ PUBLIC = {
 WRITE_PERMISSIONS = [
     ("POST", "/api/v1/users", {"admin"}),
     ("POST", "/api/v1/enterprises", {"admin", "safety_manager"}),
+    ("PATCH", "/api/v1/enterprises/1", {"admin", "safety_manager"}),
     ("POST", "/api/v1/inspections", {"inspector"}),
     ("POST", "/api/v1/findings/1/rectification", {"inspector", "safety_manager"}),
     ("POST", "/api/v1/findings/1/verification", {"inspector", "safety_manager"}),
@@ -34,6 +35,7 @@ WRITE_PERMISSIONS = [
     ("POST", "/api/v1/alerts/1/ack", set(ROLES)),
     ("PUT", "/api/v1/alerts/preferences", set(ROLES)),
     ("POST", "/api/v1/water-bodies", {"env_staff", "admin"}),
+    ("PATCH", "/api/v1/water-bodies/1", {"env_staff", "admin"}),
     ("POST", "/api/v1/water-bodies/1/sections", {"env_staff"}),
     ("POST", "/api/v1/water-bodies/1/remediation-tasks", {"env_staff"}),
     ("POST", "/api/v1/water-bodies/1/close-off", {"safety_manager"}),

@@ -170,6 +170,15 @@ def test_a_closed_off_body_that_relapses_is_flagged(client, auth, water):
     assert listed[0]["current"]["relapsed"] is True
 
 
+def test_a_raised_target_shows_a_closed_off_body_as_relapsed(client, auth, water, eligible_body):
+    closed = client.post(f"/api/v1/water-bodies/{eligible_body}/close-off", headers=auth("safety_manager"),
+                         json={"reason": "验收通过"})
+    assert closed.status_code == 200, closed.json
+    raised = client.patch(f"/api/v1/water-bodies/{eligible_body}", headers=water.headers, json={"target_class": 3})
+    assert raised.status_code == 200 and raised.json["current"]["relapsed"] is True
+    status = water.status(eligible_body)
+    assert status["relapsed"] is True and status["listed_status"] == "closed_off"
+
 @pytest.mark.parametrize("as_of", ["2025-13", "0000-01", "0001-01", "9999-12"])
 def test_as_of_must_be_a_month(client, water, as_of):
     # Years at the calendar's ends once made the 12-month window before them a 500.

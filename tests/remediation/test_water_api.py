@@ -176,3 +176,33 @@ def test_reading_needs_a_login(client, water):
     body_id = water.body()
     assert client.get(f"/api/v1/water-bodies/{body_id}/status").status_code == 401
     assert client.get("/api/v1/water-bodies").status_code == 401
+
+
+def test_update_a_body_keeps_the_old_values_in_the_audit_log(app, client, water):
+    from audit.models import AuditEntry
+
+    body_id = water.body(name="光华河", river_chief="刘志华")
+    response = client.patch(f"/api/v1/water-bodies/{body_id}", headers=water.headers,
+                            json={"river_chief": "陈建国", "responsible_unit": "东港镇水利站"})
+    assert response.status_code == 200, response.json
+    assert (response.json["river_chief"], response.json["responsible_unit"], response.json["name"]) == (
+        "陈建国", "东港镇水利站", "光华河")
+    assert client.get(f"/api/v1/water-bodies/{body_id}", headers=water.headers).json["river_chief"] == "陈建国"
+    with app.app_context():
+        entry = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "water_body.updated")).one()
+        assert entry.before == {"river_chief": "刘志华", "responsible_unit": ""}
+        assert entry.after == {"river_chief": "陈建国", "responsible_unit": "东港镇水利站"}
+
+
+def test_update_refuses_a_taken_name_the_listed_status_and_bad_rules(client, water):
+    water.body(name="和平河")
+    body_id = water.body(name="光华河")
+    taken = client.patch(f"/api/v1/water-bodies/{body_id}", headers=water.headers, json={"name": " 和平河 "})
+    assert taken.status_code == 409 and "name" in taken.json["errors"]["json"]
+    bad = client.patch(f"/api/v1/water-bodies/{body_id}", headers=water.headers,
+                       json={"listed_status": "closed_off", "target_class": 6, "closure_months": 0, "kind": "sea"})
+    assert bad.status_code == 422
+    assert set(bad.json["errors"]["json"]) == {"listed_status", "target_class", "closure_months", "kind"}
+    assert client.get(f"/api/v1/water-bodies/{body_id}", headers=water.headers).json["listed_status"] == (
+        "worse_than_v_listed")
+
