@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from flask import abort, render_template, request
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from marshmallow import ValidationError
 
 from cards import queries as card_queries
 from core.db import db
+from core.errors import DomainError
 from enterprises import service as enterprises_service
 from enterprises.models import Enterprise
+from enterprises.schemas import EnterpriseUpdateSchema
 from web import queries
 from web.access import page
 from web.blueprint import bp
 from web.card_pages import lift_form
-from web.forms import IssueCardForm
+from web.forms import EnterpriseForm, IssueCardForm, form_data, refusal
 
 
 @bp.route("/enterprises")
@@ -23,18 +27,49 @@ def enterprises():
     return render_template("web/enterprises.html", enterprises=rows, total=total, q=q, limit=queries.LIST_LIMIT)
 
 
-@bp.route("/enterprises/<int:enterprise_id>")
-@page()
-def enterprise(enterprise_id):
+EDITORS = ("safety_manager", "admin")
+
+
+def _enterprise(enterprise_id: int) -> Enterprise:
     enterprise = db.session.get(Enterprise, enterprise_id)
     if enterprise is None:
         abort(404)
-    cards = db.session.scalars(card_queries.search(enterprise_id=enterprise_id, sort="issued")).all()
+    return enterprise
+
+
+def _render(enterprise: Enterprise, details: EnterpriseForm | None = None, status_code: int = 200):
+    cards = db.session.scalars(card_queries.search(enterprise_id=enterprise.id, sort="issued")).all()
     active = next((card for card in cards if card.status == "active"), None)
     return render_template("web/enterprise.html", enterprise=enterprise, cards=cards, active=active,
                            issue=IssueCardForm(prefix="issue"), lift=lift_form(active),
-                           findings=queries.findings_of_enterprise(enterprise_id),
-                           inspections=queries.inspections_of_enterprise(enterprise_id))
+                           details=details or EnterpriseForm(formdata=None, prefix="ent", obj=enterprise),
+                           editors=EDITORS, findings=queries.findings_of_enterprise(enterprise.id),
+                           inspections=queries.inspections_of_enterprise(enterprise.id)), status_code
+
+
+@bp.route("/enterprises/<int:enterprise_id>")
+@page()
+def enterprise(enterprise_id):
+    return _render(_enterprise(enterprise_id))
+
+
+@bp.route("/enterprises/<int:enterprise_id>/details", methods=["POST"])
+@page(*EDITORS)
+def edit_enterprise(enterprise_id):
+    """Correct the register entry with the API's checks (credit code check character, unique code)."""
+    enterprise = _enterprise(enterprise_id)
+    form = EnterpriseForm(prefix="ent")
+    if not form.validate_on_submit():
+        flash(_("Please correct the marked fields."), "error")
+        return _render(enterprise, form, 400)
+    try:
+        enterprises_service.update(enterprise, EnterpriseUpdateSchema().load(form_data(form)))
+    except (ValidationError, DomainError) as exc:
+        db.session.rollback()
+        return _render(_enterprise(enterprise_id), form, refusal(form, exc))
+    db.session.commit()
+    flash(_("Details saved."), "success")
+    return redirect(url_for("web.enterprise", enterprise_id=enterprise_id))
 
 
 @bp.route("/alerts")

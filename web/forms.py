@@ -1,11 +1,16 @@
-"""Flask-WTF forms: every form on every page carries the CSRF token."""
+"""Flask-WTF forms: every form on every page carries the CSRF token. A service's refusal is shown on the fields
+it names (``refusal``), so the pages keep one set of rules: the services'."""
 
+from flask import flash
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
+from marshmallow import ValidationError as SchemaError
 from wtforms import (
     DateField,
     DateTimeLocalField,
+    FloatField,
     IntegerField,
     MultipleFileField,
     PasswordField,
@@ -17,7 +22,8 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
-from web.labels import MEASURES, TASK_STATUSES
+from core.errors import Conflict, DomainError
+from web.labels import MEASURES, SECTORS, TASK_STATUSES, WATER_CLASSES, WATER_KINDS
 
 
 class LoginForm(FlaskForm):
@@ -109,3 +115,74 @@ class TaskProgressForm(FlaskForm):
     status = SelectField(_l("Status"), choices=_choices(TASK_STATUSES), validators=[DataRequired()])
     deadline = DateField(_l("Deadline"), validators=[Optional()])
     note = TextAreaField(_l("Note (needed to cancel or move the deadline)"), validators=[Optional(), Length(max=5000)])
+
+
+class WaterBodyForm(FlaskForm):
+    """A body's details and closure rule, filled from the body; the service records only what changed."""
+
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
+    kind = SelectField(_l("Kind"), choices=_choices(WATER_KINDS), validators=[DataRequired()])
+    township = StringField(_l("Township"), validators=[Optional(), Length(max=100)])
+    river_chief = StringField(_l("River chief"), validators=[Optional(), Length(max=100)])
+    responsible_unit = StringField(_l("Responsible unit"), validators=[Optional(), Length(max=200)])
+    target_class = SelectField(_l("Target class"), coerce=int, validators=[DataRequired()],
+                               choices=[SelectChoice(n, WATER_CLASSES[n]) for n in range(1, 6)])
+    closure_months = IntegerField(_l("Months in a row meeting the target to close off"),
+                                  validators=[DataRequired(), NumberRange(1, 12)])
+
+
+class EnterpriseForm(FlaskForm):
+    """An enterprise's register entry, filled from it; the service records only what changed."""
+
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    credit_code = StringField(_l("Unified social credit code"), validators=[DataRequired(), Length(max=40)])
+    sector = SelectField(_l("Sector"), choices=_choices(SECTORS), validators=[DataRequired()])
+    zone = StringField(_l("Zone"), validators=[Optional(), Length(max=100)])
+    address = StringField(_l("Address"), validators=[Optional(), Length(max=300)])
+    contact_name = StringField(_l("Contact person"), validators=[Optional(), Length(max=100)])
+    contact_phone = StringField(_l("Contact phone"), validators=[Optional(), Length(max=40)])
+    latitude = FloatField(_l("Latitude"), validators=[Optional(), NumberRange(-90, 90)])
+    longitude = FloatField(_l("Longitude"), validators=[Optional(), NumberRange(-180, 180)])
+
+
+def form_data(form) -> dict:
+    """The form's fields (text stripped, no CSRF token), keyed like the API's schemas."""
+    return {name: (field.data or "").strip() if isinstance(field, StringField) else field.data
+            for name, field in form._fields.items() if name != "csrf_token"}
+
+
+def _field_of(key: str, form):
+    """The form field an API error key names (``values.nh3n.unit`` → ``item_nh3n`` on the sample form)."""
+    parts = key.split(".")
+    if parts[0] == "values" and len(parts) > 1 and hasattr(form, f"item_{parts[1]}"):
+        return getattr(form, f"item_{parts[1]}")
+    return getattr(form, parts[0], None)
+
+
+def _place_errors(form, messages: dict) -> list[str]:
+    """Put each message on its field; returns those with no field on the form."""
+    loose = []
+    for key, errors in messages.items():
+        if isinstance(errors, dict):
+            loose += _place_errors(form, {f"{key}.{k}": v for k, v in errors.items()})
+            continue
+        errors = errors if isinstance(errors, list) else [errors]
+        field = _field_of(key, form)
+        if field is None:
+            loose += [str(e) for e in errors]
+        else:
+            field.errors = list(field.errors) + [str(e) for e in errors]
+    return loose
+
+
+def refusal(form, exc: SchemaError | DomainError) -> int:
+    """Show a service's refusal on the form's fields (the rest as messages); returns the status to answer."""
+    if isinstance(exc, SchemaError):
+        loose, status = _place_errors(form, exc.messages), 400
+    else:
+        loose = _place_errors(form, {exc.field or "": [exc.message]})
+        status = 409 if isinstance(exc, Conflict) else 400
+    for message in loose:
+        flash(message, "error")
+    flash(_("Please correct the marked fields."), "error")
+    return status

@@ -19,17 +19,26 @@ from wtforms import StringField
 from wtforms.validators import Length, Optional
 
 from core.db import db
-from core.errors import Conflict, DomainError
+from core.errors import DomainError
 from core.tabular import TabularError
 from core.time import zone
 from remediation import importer, service, tasks
 from remediation.models import RemediationTask, WaterBody
-from remediation.schemas import SampleCreateSchema, TaskCreateSchema, TaskUpdateSchema
+from remediation.schemas import SampleCreateSchema, TaskCreateSchema, TaskUpdateSchema, WaterBodyUpdateSchema
 from risk_rules.water import ITEMS
 from web import labels, queries
 from web.access import can, page
 from web.blueprint import bp
-from web.forms import CloseOffForm, SampleForm, SampleImportForm, TaskForm, TaskProgressForm
+from web.forms import (
+    CloseOffForm,
+    SampleForm,
+    SampleImportForm,
+    TaskForm,
+    TaskProgressForm,
+    WaterBodyForm,
+    form_data,
+    refusal,
+)
 
 READERS = ("env_staff", "safety_manager", "admin")
 WRITERS = ("env_staff",)
@@ -105,6 +114,7 @@ def _render(body: WaterBody, forms: dict | None = None, report=None, status_code
         sample=forms.get("sample") or sample_form(body), upload=forms.get("upload") or import_form(body),
         close=forms.get("close") or CloseOffForm(prefix="close"),
         new_task=forms.get("new_task") or TaskForm(formdata=None, prefix="newtask"), report=report,
+        details=forms.get("details") or WaterBodyForm(formdata=None, prefix="body", obj=body),
     ), status_code
 
 
@@ -135,28 +145,21 @@ def _sample_data(form) -> dict:
     return {"sampled_dt": _local(form.sampled_dt.data).isoformat(), "values": values, "note": form.note.data or ""}
 
 
-def _field_of(key: str, form):
-    """The form field an API error key names (``values.nh3n.unit`` → ``item_nh3n``)."""
-    parts = key.split(".")
-    if parts[0] == "values" and len(parts) > 1 and hasattr(form, f"item_{parts[1]}"):
-        return getattr(form, f"item_{parts[1]}")
-    return getattr(form, parts[0], None)
-
-
-def _field_errors(form, messages: dict) -> list[str]:
-    """Put each message on its field; returns those with no field on the form."""
-    loose = []
-    for key, errors in messages.items():
-        if isinstance(errors, dict):
-            loose += _field_errors(form, {f"{key}.{k}": v for k, v in errors.items()})
-            continue
-        errors = errors if isinstance(errors, list) else [errors]
-        field = _field_of(key, form)
-        if field is None:
-            loose += [str(e) for e in errors]
-        else:
-            field.errors = list(field.errors) + [str(e) for e in errors]
-    return loose
+@bp.route("/water-bodies/<int:body_id>/details", methods=["POST"])
+@page(*WRITERS)
+def edit_body(body_id):
+    """A new river chief, a renamed unit, a revised target: the service changes and records only what differs."""
+    body = _body(body_id)
+    form = WaterBodyForm(prefix="body")
+    if not form.validate_on_submit():
+        return _invalid(body, {"details": form})
+    try:
+        service.update_body(body, WaterBodyUpdateSchema().load(form_data(form)), current_user.id)
+    except (ValidationError, DomainError) as exc:
+        return _refused(body_id, {"details": form}, form, exc)
+    db.session.commit()
+    flash(_("Details saved."), "success")
+    return redirect(url_for("web.water_body", body_id=body_id))
 
 
 @bp.route("/water-bodies/<int:body_id>/samples", methods=["POST"])
@@ -209,15 +212,7 @@ def import_samples(body_id):
 def _refused(body_id: int, forms: dict, form, exc: ValidationError | DomainError):
     """Show the service's refusal on the form's fields (or as a message) and keep what was typed."""
     db.session.rollback()
-    if isinstance(exc, ValidationError):
-        loose, code = _field_errors(form, exc.messages), 400
-    else:
-        loose = _field_errors(form, {exc.field or "": [exc.message]})
-        code = 409 if isinstance(exc, Conflict) else 400
-    for message in loose:
-        flash(message, "error")
-    flash(_("Please correct the marked fields."), "error")
-    return _render(_body(body_id), forms, status_code=code)
+    return _render(_body(body_id), forms, status_code=refusal(form, exc))
 
 
 @bp.route("/water-bodies/<int:body_id>/tasks", methods=["POST"])

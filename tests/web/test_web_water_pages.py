@@ -242,3 +242,57 @@ def test_progress_is_reported_and_the_service_rules_hold(app, login, water):
     assert f'action="{url}"' not in page  # a completed task takes no more reports
     other = water.body(name="东沟")
     assert client.post(f"/water-bodies/{other}/tasks/{task}", data={}).status_code in (400, 404)
+
+
+def _details_form(client, body, **changes):
+    page = client.get(f"/water-bodies/{body}").get_data(as_text=True)
+    current = {name: re.search(rf'id="body-{name}"[^>]*value="([^"]*)"', page).group(1)
+               for name in ("name", "township", "river_chief", "responsible_unit", "closure_months")}
+    current |= {"kind": "river", "target_class": "4"}
+    return client.post(f"/water-bodies/{body}/details", data={"body-csrf_token": form_token(page, "body")} | {
+        f"body-{k}": v for k, v in (current | changes).items()})
+
+
+def test_environmental_staff_change_the_river_chief_and_the_rule(app, login, water):
+    from audit.models import AuditEntry
+
+    body = water.body(name="新塘河", river_chief="刘志华", township="港城镇")
+    client, _ = login("env_staff")
+    saved = _details_form(client, body, river_chief=" 陈建国 ", closure_months="6")
+    assert saved.status_code == 302
+    with app.app_context():
+        stored = db.session.get(WaterBody, body)
+        assert (stored.river_chief, stored.closure_months, stored.township) == ("陈建国", 6, "港城镇")
+        entry = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "water_body.updated")).one()
+        assert entry.before == {"river_chief": "刘志华", "closure_months": 3}
+    page = client.get(f"/water-bodies/{body}?lang=zh").get_data(as_text=True)
+    assert "陈建国" in page and "编辑" in page
+    unchanged = _details_form(client, body)
+    assert unchanged.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).where(AuditEntry.action == "water_body.updated")) == 1
+
+
+def test_a_refused_edit_names_the_field_and_changes_nothing(app, login, water):
+    water.body(name="和平河")
+    body = water.body(name="新塘河", river_chief="刘志华")
+    client, _ = login("env_staff")
+    taken = _details_form(client, body, name="和平河", river_chief="陈建国")
+    assert taken.status_code == 409
+    assert re.search(r'has-error">\s*<label for="body-name">.*?already exists', taken.get_data(as_text=True), re.S)
+    months = _details_form(client, body, closure_months="0")
+    assert months.status_code == 400
+    assert re.search(r'has-error">\s*<label for="body-closure_months"', months.get_data(as_text=True))
+    with app.app_context():
+        stored = db.session.get(WaterBody, body)
+        assert (stored.name, stored.river_chief, stored.closure_months) == ("新塘河", "刘志华", 3)
+
+
+@pytest.mark.parametrize("roles", [("inspector",), ("safety_manager",)])
+def test_only_environmental_staff_edit_a_body(login, water, roles):
+    body = water.body(name="新塘河")
+    client, _ = login(*roles)
+    token = csrf_from(client.get("/enterprises").get_data(as_text=True))
+    assert client.post(f"/water-bodies/{body}/details", headers={"X-CSRFToken": token}).status_code == 403
+    if roles == ("safety_manager",):
+        assert 'id="edit-body"' not in client.get(f"/water-bodies/{body}").get_data(as_text=True)
