@@ -11,6 +11,7 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import selectinload
 
 from audit import service as audit
@@ -191,7 +192,8 @@ def issue_manual(enterprise_id: int, colour: str, reason: str, actor_id: int) ->
     entry = card_facts.load([enterprise_id], ruleset(), local_date()).get(enterprise_id)
     card = db.session.get(Card, entry.active.id) if entry and entry.active else None
     if card is not None and COLOUR_RANK[card.colour] >= COLOUR_RANK[colour]:
-        raise Conflict(f"the enterprise already holds an active {card.colour} card (id {card.id})")
+        raise Conflict(_l("the enterprise already holds an active %(colour)s card (id %(id)s)", colour=card.colour,
+                           id=card.id))
     manual = rules.Reason(rule_id="MANUAL", colour=colour, text_zh=f"管理人员发牌：{reason}",
                           text_en=f"Issued by a manager: {reason}")
     if card is None:
@@ -209,17 +211,17 @@ def lift(card: Card, reason: str, reinspection, actor_id: int) -> Card:
     from inspections.models import Finding
 
     if card.status != "active":
-        raise Conflict(f"card {card.id} is already {card.status}")
+        raise Conflict(_l("card %(id)s is already %(status)s", id=card.id, status=card.status))
     if reinspection.enterprise_id != card.enterprise_id or reinspection.inspected_dt <= card.issued_dt:
-        raise Invalid("the re-inspection must be of this enterprise and after the card was issued",
+        raise Invalid(_l("the re-inspection must be of this enterprise and after the card was issued"),
                       field="reinspection_id")
     if any(f.status != "verified" for f in reinspection.findings):
-        raise Conflict("the re-inspection found hazards that are not yet verified; it did not pass")
+        raise Conflict(_l("the re-inspection found hazards that are not yet verified; it did not pass"))
     triggering = {fid for row in card.reasons for fid in row.finding_ids}
     still_open = sorted(f.id for f in db.session.scalars(db.select(Finding).where(
         Finding.id.in_(triggering), Finding.status != "verified")))
     if still_open:
-        raise Conflict(f"triggering finding(s) {', '.join(map(str, still_open))} are not verified yet")
+        raise Conflict(_l("triggering finding(s) %(ids)s are not verified yet", ids=", ".join(map(str, still_open))))
     before = audit.snapshot(card, _AUDITED)
     card.status, card.lifted_dt, card.lifted_on = "lifted", utcnow(), local_date()
     card.lifted_by_id, card.lift_reason, card.reinspection_id = actor_id, reason, reinspection.id

@@ -6,10 +6,15 @@ from __future__ import annotations
 class DomainError(Exception):
     status = 400
 
-    def __init__(self, message: str, *, field: str | None = None):
+    def __init__(self, message, *, field: str | None = None):
         super().__init__(message)
-        self.message = message
         self.field = field
+
+    @property
+    def message(self) -> str:
+        """In the request's language where the service gave a translatable text (``lazy_gettext``): the pages
+        show it in Chinese or English, the API answers in English unless the caller asks for Chinese."""
+        return str(self.args[0])
 
 
 class NotFound(DomainError):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from audit import service as audit
 from core.db import db
@@ -32,7 +33,7 @@ def search(q: str | None = None, sector: str | None = None, zone: str | None = N
 def _check_code_free(code: str, enterprise_id: int | None = None) -> None:
     holder = db.session.scalar(sa.select(Enterprise.id).where(Enterprise.credit_code == code))
     if holder is not None and holder != enterprise_id:
-        raise Conflict(f"an enterprise with credit code {code} already exists", field="credit_code")
+        raise Conflict(_l("an enterprise with credit code %(code)s already exists", code=code), field="credit_code")
 
 
 def create(data: dict) -> Enterprise:

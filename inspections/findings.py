@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import lazyload, selectinload
 
 from audit import service as audit
@@ -62,7 +63,8 @@ def _log(finding: Finding, action: str, actor_id: int, note: str = "", from_stat
 def transition(finding: Finding, action: str, actor_id: int, note: str = "") -> Finding:
     target = TRANSITIONS.get((finding.status, action))
     if target is None:
-        raise Conflict(f"a finding in status {finding.status!r} cannot be {action.replace('_', ' ')}")
+        raise Conflict(_l("a finding in status '%(status)s' cannot be %(action)s", status=finding.status,
+                            action=action.replace("_", " ")))
     before = audit.snapshot(finding, _AUDITED)
     previous, finding.status = finding.status, target
     finding.closed_dt = utcnow() if target == "verified" else None
@@ -75,11 +77,12 @@ def transition(finding: Finding, action: str, actor_id: int, note: str = "") -> 
 
 def request_extension(finding: Finding, new_deadline: date, reason: str, actor_id: int) -> ExtensionRequest:
     if finding.status == "verified":
-        raise Conflict("a closed finding needs no extension")
+        raise Conflict(_l("a closed finding needs no extension"))
     if new_deadline <= finding.deadline:
-        raise Invalid(f"the new deadline must be after the current one ({finding.deadline})", field="new_deadline")
+        raise Invalid(_l("the new deadline must be after the current one (%(deadline)s)", deadline=finding.deadline),
+                      field="new_deadline")
     if any(ext.status == "pending" for ext in finding.extensions):
-        raise Conflict("an extension request for this finding is already waiting for a decision")
+        raise Conflict(_l("an extension request for this finding is already waiting for a decision"))
     extension = ExtensionRequest(requested_deadline=new_deadline, previous_deadline=finding.deadline,
                                  reason=reason, requested_by_id=actor_id)
     finding.extensions.append(extension)
@@ -93,7 +96,7 @@ def request_extension(finding: Finding, new_deadline: date, reason: str, actor_i
 def decide_extension(finding: Finding, approved: bool, note: str, actor_id: int) -> ExtensionRequest:
     pending = [ext for ext in finding.extensions if ext.status == "pending"]
     if not pending:
-        raise Conflict("this finding has no pending extension request")
+        raise Conflict(_l("this finding has no pending extension request"))
     extension = pending[0]
     before = audit.snapshot(finding, _AUDITED)
     extension.status = "approved" if approved else "rejected"
@@ -109,7 +112,7 @@ def decide_extension(finding: Finding, approved: bool, note: str, actor_id: int)
 
 def change_severity(finding: Finding, severity: str, reason: str, actor_id: int) -> Finding:
     if severity == finding.severity:
-        raise Conflict(f"the finding is already {severity}")
+        raise Conflict(_l("the finding is already %(severity)s", severity=severity))
     before = audit.snapshot(finding, _AUDITED)
     finding.severity = severity
     _log(finding, f"severity_{severity}", actor_id, reason)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 import pillow_heif
+from flask_babel import lazy_gettext as _l
 from PIL import Image, ImageCms, UnidentifiedImageError
 
 pillow_heif.register_heif_opener()
@@ -46,9 +47,9 @@ class PhotoError(Exception):
     status = 400
     code = "invalid_image"
 
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
+    @property
+    def message(self) -> str:
+        return str(self.args[0])  # a lazy text, in the request's language (see core.errors.DomainError)
 
 
 class UnsupportedImage(PhotoError):
@@ -109,15 +110,15 @@ def _claims_accepted_format(data: bytes) -> bool:
 def _open(data: bytes, max_pixels: int) -> Image.Image:
     """Identify the format from the header alone (no pixels decoded yet) and refuse bombs."""
     if not data:
-        raise InvalidImage("the file is empty")
+        raise InvalidImage(_l("the file is empty"))
     try:
         image = Image.open(io.BytesIO(data), formats=ACCEPTED)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise ImageTooLarge("the image has too many pixels (a decompression bomb)") from None
+        raise ImageTooLarge(_l("the image has too many pixels (a decompression bomb)")) from None
     except UnidentifiedImageError:
         if _claims_accepted_format(data):
-            raise InvalidImage("the image header is damaged or incomplete") from None
-        raise UnsupportedImage("the file is not a JPEG, PNG, WebP or HEIC/HEIF image") from None
+            raise InvalidImage(_l("the image header is damaged or incomplete")) from None
+        raise UnsupportedImage(_l("the file is not a JPEG, PNG, WebP or HEIC/HEIF image")) from None
     except DECODE_ERRORS as exc:
         raise InvalidImage(f"the image header is damaged: {exc}") from None
     if image.width * image.height > max_pixels:

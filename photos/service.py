@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from core.db import db, utcnow
@@ -66,12 +67,12 @@ def attach(finding, photo_ids: Iterable[int], kind: str) -> None:
     found = set(db.session.scalars(sa.select(Photo.id).where(Photo.id.in_(wanted))))
     missing = [str(pid) for pid in wanted if pid not in found]
     if missing:
-        raise Invalid(f"photo(s) {', '.join(missing)} do not exist; upload them first", field="photo_ids")
+        raise Invalid(_l("photo(s) %(ids)s do not exist; upload them first", ids=", ".join(missing)), field="photo_ids")
     limit = current_app.config["MAX_PHOTOS_PER_FINDING"]
     already = {link.photo_id for link in finding.photo_links}
     new = [pid for pid in wanted if pid not in already]
     if len(already) + len(new) > limit:
-        raise Invalid(f"a finding can have at most {limit} photos", field="photo_ids")
+        raise Invalid(_l("a finding can have at most %(n)d photos", n=limit), field="photo_ids")
     finding.photo_links.extend(FindingPhoto(photo_id=pid, kind=kind) for pid in new)
 
 

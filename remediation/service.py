@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from audit import service as audit
 from core.db import db, utcnow
@@ -190,7 +191,7 @@ def status(body: WaterBody, as_of: ev.Month | None = None) -> dict:
 def _check_name_free(name: str, body_id: int | None = None) -> None:
     holder = db.session.scalar(sa.select(WaterBody.id).where(WaterBody.name == name))
     if holder is not None and holder != body_id:
-        raise Conflict(f"a water body named {name} already exists", field="name")
+        raise Conflict(_l("a water body named %(name)s already exists", name=name), field="name")
 
 
 def create_body(data: dict) -> WaterBody:
@@ -215,9 +216,10 @@ def update_body(body: WaterBody, data: dict, actor_id: int) -> WaterBody:
 
 def create_section(body: WaterBody, data: dict) -> MonitoringSection:
     if db.session.scalar(sa.select(MonitoringSection.id).where(MonitoringSection.code == data["code"])):
-        raise Conflict(f"a monitoring section with code {data['code']} already exists", field="code")
+        raise Conflict(_l("a monitoring section with code %(code)s already exists", code=data["code"]), field="code")
     if any(s.name == data["name"] for s in body.sections):
-        raise Conflict(f"{body.name} already has a section named {data['name']}", field="name")
+        raise Conflict(_l("%(body)s already has a section named %(name)s", body=body.name, name=data["name"]),
+                       field="name")
     section = MonitoringSection(water_body=body, **data)
     db.session.add(section)
     db.session.flush()
@@ -261,7 +263,8 @@ def store_sample(section: MonitoringSection, data: dict, actor_id: int | None, a
 def close_off(body: WaterBody, reason: str, actor_id: int) -> WaterBody:
     """Close off (销号) a body: allowed only when it meets its closure rule now; recorded with who and why."""
     if body.listed_status == "closed_off":
-        raise Conflict(f"{body.name} was already closed off on {local_date(body.closed_off_dt).isoformat()}")
+        raise Conflict(_l("%(body)s was already closed off on %(date)s", body=body.name,
+                          date=local_date(body.closed_off_dt).isoformat()))
     closure = status(body)["closure"]
     if not closure["eligible"]:
         raise Conflict(f"{closure['reason_en']} ({closure['reason_zh']})")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from audit import service as audit
 from core.db import db, utcnow
@@ -54,9 +55,9 @@ def _log(task, action, actor_id, note="", before: tuple | None = None):
 
 def create(body: WaterBody, data: dict, actor_id: int | None) -> RemediationTask:
     if body.listed_status == "closed_off":
-        raise Conflict(f"{body.name} is closed off; it takes no new remediation tasks")
+        raise Conflict(_l("%(body)s is closed off; it takes no new remediation tasks", body=body.name))
     if data["deadline"] < local_date() - timedelta(days=PAST_DEADLINE_DAYS):
-        raise Invalid("the deadline is more than a year ago", field="deadline")
+        raise Invalid(_l("the deadline is more than a year ago"), field="deadline")
     task = RemediationTask(water_body=body, created_by_id=actor_id, status="planned", progress=0, **data)
     db.session.add(task)
     _log(task, "created", actor_id)
@@ -70,27 +71,28 @@ def create(body: WaterBody, data: dict, actor_id: int | None) -> RemediationTask
 def update(task: RemediationTask, data: dict, actor_id: int | None) -> RemediationTask:
     """Report progress, move the status, or change the deadline (with a note); one history row per call."""
     if not task.is_unresolved:
-        raise Conflict(f"a {task.status} task cannot be changed")
+        raise Conflict(_l("a %(status)s task cannot be changed", status=task.status))
     status = data.get("status", task.status)
     progress = data.get("progress", task.progress)
     deadline = data.get("deadline", task.deadline)
     note = data.get("note", "").strip()
     if status == "completed":
         if data.get("progress", 100) != 100:
-            raise Invalid("a completed task has progress 100", field="progress")
+            raise Invalid(_l("a completed task has progress 100"), field="progress")
         progress = 100
     elif status == "planned" and progress > 0:
         if "status" in data:
-            raise Invalid("a planned task has no progress yet; set status in_progress", field="status")
+            raise Invalid(_l("a planned task has no progress yet; set status in_progress"), field="status")
         status = "in_progress"  # the first progress report starts the work
     if status != task.status and (task.status, status) not in TRANSITIONS:
-        raise Conflict(f"a {task.status} task cannot become {status}", field="status")
+        raise Conflict(_l("a %(status)s task cannot become %(target)s", status=task.status, target=status),
+                       field="status")
     if status == "cancelled" and not note:
-        raise Invalid("cancelling a task needs a reason", field="note")
+        raise Invalid(_l("cancelling a task needs a reason"), field="note")
     if deadline != task.deadline and not note:
-        raise Invalid("changing the deadline needs a reason", field="note")
+        raise Invalid(_l("changing the deadline needs a reason"), field="note")
     if (status, progress, deadline) == (task.status, task.progress, task.deadline):
-        raise Invalid("nothing changes: the task already has this status, progress and deadline")
+        raise Invalid(_l("nothing changes: the task already has this status, progress and deadline"))
     before_state = (task.status, task.progress, task.deadline)
     before = audit.snapshot(task, _AUDITED)
     action = status if status != task.status else "deadline_changed" if deadline != task.deadline else "progress"

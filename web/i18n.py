@@ -10,6 +10,9 @@ YEAR = 365 * 24 * 3600
 
 
 def select_locale() -> str:
+    if request.path.startswith("/api/"):
+        # The API answers in English unless the caller asks for Chinese (the outbox of a Chinese tablet does).
+        return request.accept_languages.best_match(LANGUAGES, default="en")
     asked = request.args.get("lang")
     if asked in LANGUAGES:
         session["lang"] = asked

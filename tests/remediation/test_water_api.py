@@ -206,3 +206,14 @@ def test_update_refuses_a_taken_name_the_listed_status_and_bad_rules(client, wat
     assert client.get(f"/api/v1/water-bodies/{body_id}", headers=water.headers).json["listed_status"] == (
         "worse_than_v_listed")
 
+
+
+def test_refusals_are_in_english_unless_the_caller_asks_for_chinese(client, water):
+    water.body(name="和平河")
+    body = {"name": "和平河", "kind": "river"}
+    english = client.post("/api/v1/water-bodies", json=body, headers=water.headers)
+    assert english.json["message"] == "a water body named 和平河 already exists"
+    chinese = client.post("/api/v1/water-bodies", json=body,
+                          headers=water.headers | {"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8"})
+    assert chinese.status_code == 409 and chinese.json["message"] == "水体 和平河 已存在"
+    assert chinese.json["errors"]["json"]["name"] == ["水体 和平河 已存在"]

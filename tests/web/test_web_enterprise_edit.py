@@ -59,7 +59,7 @@ def test_a_wrong_check_character_or_a_taken_code_is_shown_on_the_field(app, logi
                      re.S)
     taken = edit(client, enterprise, credit_code=credit_code(501).lower(), contact_name="李工")
     assert taken.status_code == 409
-    assert re.search(r'has-error">\s*<label for="ent-credit_code">.*?already exists', taken.get_data(as_text=True),
+    assert re.search(r'has-error">\s*<label for="ent-credit_code">.*?的企业已存在', taken.get_data(as_text=True),
                      re.S)
     far = edit(client, enterprise, latitude="95")
     assert far.status_code == 400 and re.search(r'has-error">\s*<label for="ent-latitude"', far.get_data(as_text=True))

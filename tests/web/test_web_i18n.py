@@ -13,7 +13,8 @@ ROOT = Path(__file__).resolve().parents[2]
 WEB = ROOT / "web"
 PO = WEB / "translations" / "zh" / "LC_MESSAGES" / "messages.po"
 MO = PO.with_suffix(".mo")
-METHODS = [("**.py", "python"), ("templates/**.html", "jinja2")]
+METHODS = [(f"{package}/**.py", "python") for package in ("web", "cards", "enterprises", "inspections", "photos",
+                                                            "remediation")] + [("web/templates/**.html", "jinja2")]
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "_l": None}
 
 
@@ -23,7 +24,7 @@ def _catalogue():
 
 
 def _source_msgids() -> set[str]:
-    found = extract_from_dir(str(WEB), METHODS, keywords=KEYWORDS, options_map={"**.html": {}})
+    found = extract_from_dir(str(ROOT), METHODS, keywords=KEYWORDS, options_map={"**.html": {}})
     return {message if isinstance(message, str) else message[0] for _f, _l, message, _c, _x in found}
 
 

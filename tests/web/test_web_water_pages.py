@@ -216,7 +216,7 @@ def test_environmental_staff_add_a_task_on_the_page(app, login, water):
                          description="清淤", deadline=(date.today() - timedelta(days=400)).isoformat())
     assert empty.status_code == 400 and long_ago.status_code == 400
     html = long_ago.get_data(as_text=True)
-    assert re.search(r'has-error">\s*<label for="newtask-deadline">.*?more than a year ago', html, re.S)
+    assert re.search(r'has-error">\s*<label for="newtask-deadline">.*?期限早于一年以前', html, re.S)
     assert len(tasks_of(app, body)) == 1
 
 
@@ -230,10 +230,14 @@ def test_progress_is_reported_and_the_service_rules_hold(app, login, water):
     assert task_form(client, body, url, prefix, progress="40", status="planned").status_code == 302
     assert tasks_of(app, body)["清淤"] == ("in_progress", 40, deadline, ["created", "in_progress"])
     cancel = task_form(client, body, url, prefix, progress="40", status="cancelled", note="")
-    assert cancel.status_code == 400 and "cancelling a task needs a reason" in cancel.get_data(as_text=True)
+    assert cancel.status_code == 400 and "取消任务需填写原因" in cancel.get_data(as_text=True)
     later = (deadline + timedelta(days=30)).isoformat()
     moved = task_form(client, body, url, prefix, progress="40", status="in_progress", deadline=later, note="")
-    assert moved.status_code == 400 and "changing the deadline needs a reason" in moved.get_data(as_text=True)
+    assert moved.status_code == 400 and "修改期限需填写原因" in moved.get_data(as_text=True)
+    client.get("/water-bodies?lang=en")
+    english = task_form(client, body, url, prefix, progress="40", status="cancelled", note="")
+    assert "cancelling a task needs a reason" in english.get_data(as_text=True)
+    client.get("/water-bodies?lang=zh")
     assert tasks_of(app, body)["清淤"][:3] == ("in_progress", 40, deadline)  # nothing changed by the refusals
     done = task_form(client, body, url, prefix, progress="40", status="completed")
     assert done.status_code == 302
@@ -279,7 +283,7 @@ def test_a_refused_edit_names_the_field_and_changes_nothing(app, login, water):
     client, _ = login("env_staff")
     taken = _details_form(client, body, name="和平河", river_chief="陈建国")
     assert taken.status_code == 409
-    assert re.search(r'has-error">\s*<label for="body-name">.*?already exists', taken.get_data(as_text=True), re.S)
+    assert re.search(r'has-error">\s*<label for="body-name">.*?水体 和平河 已存在', taken.get_data(as_text=True), re.S)
     months = _details_form(client, body, closure_months="0")
     assert months.status_code == 400
     assert re.search(r'has-error">\s*<label for="body-closure_months"', months.get_data(as_text=True))
