@@ -25,6 +25,18 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 
 
+def commit_keeping_loaded() -> None:
+    """Commit without expiring what the session holds, so the response is serialised from the objects just
+    written instead of reloading each one (half the statements of a new inspection). For views that return
+    what they wrote: values must already be as the database gives them back (datetimes in UTC)."""
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

@@ -3,7 +3,7 @@ from flask_login import current_user
 
 from accounts.auth import roles_required
 from core.api import Blueprint
-from core.db import db
+from core.db import commit_keeping_loaded
 from core.pagination import paginate
 from inspections import service
 from inspections.schemas import InspectionCreateSchema, InspectionQuerySchema, InspectionSchema
@@ -28,7 +28,7 @@ class Inspections(MethodView):
     def post(self, data):
         """Record an inspection with its checklist results and findings; idempotent by ``client_id``."""
         inspection, created = service.record(data, current_user.id)
-        db.session.commit()
+        commit_keeping_loaded()
         return inspection, 201 if created else 200
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -80,6 +80,7 @@ def _severity(finding: dict, items: dict) -> str:
 
 
 def _build(data: dict, digest: str, inspector_id: int) -> Inspection:
+    data = data | {"inspected_dt": data["inspected_dt"].astimezone(UTC)}  # as stored: the 201 equals a retry's 200
     found_on = local_date(data["inspected_dt"])
     items = _checklist_items(data, found_on)
     inspection = Inspection(
@@ -102,6 +103,7 @@ def _build(data: dict, digest: str, inspector_id: int) -> Inspection:
             responsible_person=finding["responsible_person"],
             found_dt=data["inspected_dt"],
             events=[FindingEvent(action="created", to_status="open", actor_id=inspector_id)],
+            photo_links=[],  # new: known empty, not loaded again for the response
         ))
         photos.attach(inspection.findings[-1], finding["photo_ids"], "evidence")
     return inspection

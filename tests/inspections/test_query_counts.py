@@ -50,3 +50,32 @@ def test_list_query_count_does_not_grow_with_rows(client, auth, make_enterprise,
     many, rows_many = _queries_for(client, manager, url, count_queries)
     assert rows_many > rows_few
     assert many == few, f"{url}: {few} queries for {rows_few} rows but {many} for {rows_many}"
+
+
+def test_a_new_inspection_is_answered_without_reloading_what_was_written(client, auth, make_enterprise,
+                                                                         count_queries):
+    """The answer comes from the objects just stored; it does not grow with the findings sent."""
+    inspector = auth("inspector")
+    item = {"item_code": None, "description": "d", "category": "thing"}
+
+    def post(findings):
+        count_queries.clear()
+        payload = inspection_payload(make_enterprise(), findings=[item] * findings, checklist=[])
+        assert client.post("/api/v1/inspections", headers=inspector, json=payload).status_code == 201
+        return [s.split()[0] for s in count_queries]
+
+    one, five = post(1), post(5)
+    assert five.count("SELECT") == one.count("SELECT"), (one, five)
+    assert not [s for s in count_queries if s.startswith("SELECT inspections.")][1:]  # only the retry check
+
+
+def test_a_retry_answers_exactly_what_the_first_submission_answered(client, auth, make_enterprise):
+    """Also when the tablet sends local time (+08:00): the stored time is UTC and both answers say so."""
+    headers = auth("inspector")
+    payload = inspection_payload(make_enterprise(), inspected_dt="2026-11-20T10:30:00+08:00")
+    first = client.post("/api/v1/inspections", headers=headers, json=payload)
+    retry = client.post("/api/v1/inspections", headers=headers, json=payload)
+    assert (first.status_code, retry.status_code) == (201, 200)
+    assert first.json == retry.json
+    assert first.json["inspected_dt"] == "2026-11-20T02:30:00+00:00"
+    assert first.json["findings"][0]["found_dt"] == "2026-11-20T02:30:00+00:00"
