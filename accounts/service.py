@@ -64,10 +64,12 @@ def issue_token(user: User, ttl_hours: int) -> tuple[str, ApiToken]:
 
 
 def user_for_token(token: str) -> User | None:
-    row = db.session.scalar(sa.select(ApiToken).where(ApiToken.token_hash == _digest(token)))
-    if row is None or row.revoked_dt is not None or row.expires_dt <= utcnow() or not row.user.is_active:
-        return None
-    return row.user
+    """The active user of a live token, in one query (every API request asks)."""
+    return db.session.scalar(
+        sa.select(User).join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.token_hash == _digest(token), ApiToken.revoked_dt.is_(None),
+               ApiToken.expires_dt > utcnow(), User.is_active)
+    )
 
 
 def revoke_token(token: str) -> None:
