@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 import threading
+import time
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -48,15 +49,53 @@ def login(app, make_user):
 
 # ---- the browser ----
 
+class InFlight:
+    """WSGI wrapper counting the requests being answered, so a test can wait until the server is idle before
+    the database is wiped (a page's last poll still running would otherwise race the wipe)."""
+
+    def __init__(self, app):
+        self.app, self.active, self.changed = app, 0, threading.Condition()
+        self.last_change = time.monotonic()
+
+    def __call__(self, environ, start_response):
+        with self.changed:
+            self.active += 1
+        body = None
+        try:
+            body = self.app(environ, start_response)
+            return list(body)  # the whole answer, inside the count
+        finally:
+            if hasattr(body, "close"):
+                body.close()  # as a WSGI server must (files sent are closed here)
+            with self.changed:
+                self.active -= 1
+                self.last_change = time.monotonic()
+                self.changed.notify_all()
+
+    def wait_idle(self, timeout: float = 15, quiet: float = 0.1) -> None:
+        """Until no request is being answered and none has finished for ``quiet`` seconds (one already sent
+        by a closing page may still be on its way in)."""
+        deadline = time.monotonic() + timeout
+        with self.changed:
+            while True:
+                assert self.changed.wait_for(lambda: self.active == 0, deadline - time.monotonic()), (
+                    "the live server stayed busy")
+                calm = time.monotonic() - self.last_change
+                if calm >= quiet:
+                    return
+                self.changed.wait(quiet - calm)
+
+
 @pytest.fixture(scope="session")
-def live_server(app):
-    """The app served by werkzeug on 127.0.0.1 (a free port) in a thread, for the browser."""
+def served(app):
+    """The app served by werkzeug on 127.0.0.1 (a free port) in a thread, for the browser: (URL, InFlight)."""
     from werkzeug.serving import make_server
 
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    in_flight = InFlight(app)
+    server = make_server("127.0.0.1", 0, in_flight, threaded=True)
     thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
+    yield f"http://127.0.0.1:{server.server_port}", in_flight
     server.shutdown()
     server.server_close()
     thread.join(timeout=10)
@@ -75,8 +114,10 @@ def browser():
 
 
 @pytest.fixture
-def tablet(browser, live_server):
-    """``tablet(portrait=False, **options)`` → a new touch context at 10-inch tablet size; closed after the test."""
+def tablet(browser, served):
+    """``tablet(portrait=False, **options)`` → a new touch context at 10-inch tablet size; closed after the test,
+    and the server left idle."""
+    live_server, in_flight = served
     contexts = []
 
     def make(portrait=False, **options):
@@ -89,6 +130,7 @@ def tablet(browser, live_server):
     yield make
     for context in contexts:
         context.close()
+    in_flight.wait_idle()
 
 
 @pytest.fixture
