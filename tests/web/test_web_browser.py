@@ -326,3 +326,17 @@ def test_environmental_staff_see_a_bodys_trend_chart(tablet, browser_login, wate
     page.locator("#chart-trend").scroll_into_view_if_needed()
     screenshots(page, "water-body-zh")
     assert errors == []
+
+
+@pytest.mark.parametrize(("lang", "message"), [("zh", "水体 和平河 已存在"),
+                                               ("en", "a water body named 和平河 already exists")])
+def test_the_pages_scripts_get_refusals_in_the_pages_language(tablet, browser_login, water, body, lang, message):
+    """The browser itself says English (Playwright's default); the page's language decides."""
+    page = tablet().new_page()
+    browser_login(page, "env_staff")
+    page.goto(f"/water-bodies?lang={lang}")
+    answer = page.evaluate("""async () => {
+        const response = await App.api('/api/v1/water-bodies', {method: 'POST', json: {name: '和平河', kind: 'river'}});
+        return [response.status, (await response.json()).message];
+    }""")
+    assert answer == [409, message]

@@ -28,9 +28,11 @@
     return token;
   }
 
-  /** fetch() for our API: the session cookie, JSON by default, the CSRF header on writes. */
+  /** fetch() for our API: the session cookie, JSON by default, the CSRF header on writes, and the page's
+   * language, so a refusal reads in the language the inspector chose (not the tablet's). */
   function api(url, options = {}) {
-    const headers = Object.assign({"Accept": "application/json"}, options.headers || {});
+    const headers = Object.assign({"Accept": "application/json", "Accept-Language": document.documentElement.lang},
+                                  options.headers || {});
     const method = (options.method || "GET").toUpperCase();
     if (method !== "GET" && method !== "HEAD") headers["X-CSRFToken"] = csrfToken();
     let bodyValue = options.body;
