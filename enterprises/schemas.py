@@ -22,7 +22,7 @@ class EnterpriseCreateSchema(Schema):
     def _valid_code(self, value, **_):
         problem = credit_code.problem(credit_code.normalise(value))
         if problem:
-            raise ValidationError(problem)
+            raise ValidationError(str(problem))
 
     @post_load
     def _normalise(self, data, **_):

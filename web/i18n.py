@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import g, request, session
+from flask import g, has_request_context, request, session
 
 from web import DEFAULT_LANGUAGE, LANG_COOKIE, LANGUAGES
 
@@ -10,6 +10,8 @@ YEAR = 365 * 24 * 3600
 
 
 def select_locale() -> str:
+    if not has_request_context():
+        return "en"  # commands and the scheduler report in English, like the API
     if request.path.startswith("/api/"):
         # The API answers in English unless the caller asks for Chinese (the outbox of a Chinese tablet does).
         return request.accept_languages.best_match(LANGUAGES, default="en")

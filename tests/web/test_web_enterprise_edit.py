@@ -55,7 +55,7 @@ def test_a_wrong_check_character_or_a_taken_code_is_shown_on_the_field(app, logi
     client, _ = login("safety_manager")
     wrong = edit(client, enterprise, credit_code=credit_code(502)[:-1] + "0", contact_name="李工")
     assert wrong.status_code == 400
-    assert re.search(r'has-error">\s*<label for="ent-credit_code">.*?check character', wrong.get_data(as_text=True),
+    assert re.search(r'has-error">\s*<label for="ent-credit_code">.*?校验码应为', wrong.get_data(as_text=True),
                      re.S)
     taken = edit(client, enterprise, credit_code=credit_code(501).lower(), contact_name="李工")
     assert taken.status_code == 409
