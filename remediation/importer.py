@@ -162,7 +162,7 @@ def _row(row: dict, columns: dict, sections: _Sections, section_text: str | None
     except ValidationError as exc:
         problems.append(f"note: {' '.join(exc.messages)}")
     clean, errors = check_values(values) if values or not problems else ([], {})
-    problems += [f"{name}: {' '.join(messages)}" for name, messages in errors.items()]
+    problems += [f"{name}: {' '.join(map(str, messages))}" for name, messages in errors.items()]
     if problems:
         raise ValueError("; ".join(problems))
     return section, {"sampled_dt": sampled_dt, "values": clean, "note": fields.get("note", "")}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -227,24 +227,16 @@ def create_section(body: WaterBody, data: dict) -> MonitoringSection:
     return section
 
 
-def check_sample_time(section_id: int, sampled_dt: datetime, now: datetime | None = None) -> str | None:
-    """Why a sample time cannot be stored for the section (future, or already stored), or None."""
-    problem = future_problem(sampled_dt, now or utcnow())
-    if problem:
-        return problem
-    if db.session.scalar(sa.select(Sample.id).where(Sample.section_id == section_id,
-                                                    Sample.sampled_dt == sampled_dt)):
-        return f"this section already has a sample taken at {sampled_dt.isoformat()}"
-    return None
-
-
 def add_sample(section: MonitoringSection, data: dict, actor_id: int | None = None,
                action: str = "sample.created") -> Sample:
     """Store a sample whose ``values`` were checked by ``remediation.values.check_values``."""
-    problem = check_sample_time(section.id, data["sampled_dt"])
+    problem = future_problem(data["sampled_dt"], utcnow())
     if problem:
-        error = Invalid if "future" in problem else Conflict
-        raise error(problem, field="sampled_dt")
+        raise Invalid(problem, field="sampled_dt")
+    if db.session.scalar(sa.select(Sample.id).where(Sample.section_id == section.id,
+                                                    Sample.sampled_dt == data["sampled_dt"])):
+        raise Conflict(_l("this section already has a sample taken at %(time)s",
+                          time=data["sampled_dt"].isoformat()), field="sampled_dt")
     return store_sample(section, data, actor_id, action)
 
 

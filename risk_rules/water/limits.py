@@ -102,7 +102,8 @@ def get_item(code: str) -> WaterItem:
     try:
         return ITEMS[code]
     except (KeyError, TypeError):
-        raise WaterQualityError(str(code), f"Unknown water-quality item {code!r}") from None
+        raise WaterQualityError(str(code), f"Unknown water-quality item {code!r}",
+                                f"GB 3838-2002 表1 中没有 {code!r} 这一项") from None
 
 
 def rule_set(water_kind: str) -> str:
@@ -138,7 +139,8 @@ def normalize_unit(code: str, unit: str | None) -> str:
         return item.unit
     expected = item.unit or "dimensionless"
     raise WaterQualityError(
-        f"{code}.unit", f"{item.name_en} ({item.name_zh}) must be reported in {expected}, not {unit!r}"
+        f"{code}.unit", f"{item.name_en} ({item.name_zh}) must be reported in {expected}, not {unit!r}",
+        f"{item.name_zh}的单位应为 {item.unit or '无量纲'}，而不是 {unit!r}",
     )
 
 
@@ -156,27 +158,33 @@ def validate_value(code: str, value: float) -> float:
     """
     item = get_item(code)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise WaterQualityError(code, f"{item.name_en} ({item.name_zh}) must be a number, got {value!r}")
+        raise WaterQualityError(code, f"{item.name_en} ({item.name_zh}) must be a number, got {value!r}",
+                                f"{item.name_zh}应为数字，收到的是 {value!r}")
     try:
         value = float(value)
     except OverflowError:  # an integer beyond any float
         value = math.inf
     if not math.isfinite(value):
-        raise WaterQualityError(code, f"{item.name_en} ({item.name_zh}) must be a finite number, got {value}")
+        raise WaterQualityError(code, f"{item.name_en} ({item.name_zh}) must be a finite number, got {value}",
+                                f"{item.name_zh}应为有限的数，收到的是 {value}")
     ceiling = MAX_MEASURED.get(item.unit)
     if ceiling is not None and value > ceiling:
         raise WaterQualityError(
-            code, f"{item.name_en} ({item.name_zh}) above {ceiling:g} {item.unit} is not a measurement, got {value:g}"
+            code, f"{item.name_en} ({item.name_zh}) above {ceiling:g} {item.unit} is not a measurement, got {value:g}",
+            f"{item.name_zh}超过 {ceiling:g} {item.unit} 不可能是实测值，收到的是 {value:g}",
         )
     if code == "ph":
         if not 0 <= value <= 14:
-            raise WaterQualityError(code, f"pH must be between 0 and 14, got {value}")
+            raise WaterQualityError(code, f"pH must be between 0 and 14, got {value}",
+                                    f"pH 应在 0 到 14 之间，收到的是 {value}")
     elif code == "water_temperature":
         low, high = TEMPERATURE_RANGE
         if not low <= value <= high:
             raise WaterQualityError(
-                code, f"Water temperature must be between {low} and {high} °C, got {value}"
+                code, f"Water temperature must be between {low} and {high} °C, got {value}",
+                f"水温应在 {low} 到 {high} °C 之间，收到的是 {value}",
             )
     elif value < 0:
-        raise WaterQualityError(code, f"{item.name_en} ({item.name_zh}) cannot be negative, got {value}")
+        raise WaterQualityError(code, f"{item.name_en} ({item.name_zh}) cannot be negative, got {value}",
+                                f"{item.name_zh}不能为负数，收到的是 {value}")
     return value

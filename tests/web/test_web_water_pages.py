@@ -102,11 +102,15 @@ def test_sample_errors_of_the_service_are_shown_on_their_fields(app, login, body
         block = re.search(rf'<div class="field has-error"><label for="sample-item_{item}">.*?</div>', html, re.S)
         assert block and 'class="field-error"' in block.group(0), item
     assert 'value="abc"' in html  # what was typed stays
+    assert "氨氮不能为负数" in html  # the service's words, in the page's language
     nothing = sample_form(client, body, section=section, sampled_dt=when)
-    assert nothing.status_code == 400 and "give at least one measured item" in nothing.get_data(as_text=True)
+    assert nothing.status_code == 400 and "至少填写一项监测值" in nothing.get_data(as_text=True)
     future = (datetime.now() + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
     later = sample_form(client, body, section=section, sampled_dt=future, item_nh3n="1")
-    assert later.status_code == 400 and "in the future" in later.get_data(as_text=True)
+    assert later.status_code == 400 and "在未来" in later.get_data(as_text=True)
+    client.get(f"/water-bodies/{body}?lang=en")
+    english = sample_form(client, body, section=section, sampled_dt=when, item_ph="15").get_data(as_text=True)
+    assert "pH must be between 0 and 14, got 15.0" in english
 
 
 def upload(client, body, content: bytes, name="lab.csv", section=0):
