@@ -130,26 +130,27 @@ def test_sigkill_during_a_raising_pass_loses_and_doubles_no_alert(deployment):
         db.session.remove()
 
 
-def test_sigkill_during_delivery_sends_every_message_and_repeats_at_most_the_one_in_flight(deployment,
-                                                                                         webhook_sink):
+def _kill_the_sender_then_deliver(deployment, channel_env: dict, received: callable, per_alert: callable) -> None:
+    """Raise alerts, SIGKILL ``flask alerts deliver`` a third of the way, run it again: every delivery is sent
+    and recorded once, and ``received()`` (the message keys that arrived) repeats at most the one in flight."""
     from alerts.delivery import BATCH
     from alerts.models import Delivery
     from core.db import db
 
-    deployment.env |= {"ALERT_WEBHOOK_URLS": webhook_sink.url, "ALERT_SEND_TIMEOUT": "5"}
+    deployment.env |= channel_env | {"ALERT_SEND_TIMEOUT": "5"}
     moment, people = _findings(deployment, count=100, enterprises=5)
-    alerts, _ = _expected(deployment, moment, people)
+    alerts, inbox = _expected(deployment, moment, people)
     deployment.flask("alerts", "scan", "--now", moment.isoformat())
     with deployment.app.app_context():
         ids = set(db.session.scalars(sa.select(Delivery.id)))
         db.session.remove()
-    assert len(ids) == len(alerts) > 3 * BATCH
+    assert len(ids) == per_alert(alerts, inbox) > 3 * BATCH
 
     sender = deployment.spawn_flask("alerts", "deliver", log_name="deliver.log")
     sent, _ = _kill_when(sender, deployment,
                          "SELECT count(CASE WHEN status = 'sent' THEN 1 END), count(*) FROM deliveries",
                          lambda counts: counts[0] >= counts[1] // 3)
-    print(f"\nkilled the sender after {sent} of {len(ids)} deliveries recorded, {len(webhook_sink.keys)} received")
+    print(f"\nkilled the sender after {sent} of {len(ids)} deliveries recorded, {len(received())} received")
 
     # Started again, it sends the rest but what the dead sender still holds under its lease ...
     deployment.flask("alerts", "deliver")
@@ -168,6 +169,28 @@ def test_sigkill_during_delivery_sends_every_message_and_repeats_at_most_the_one
         outcomes = db.session.execute(sa.select(Delivery.status, Delivery.attempts)).all()
         db.session.remove()
     assert set(outcomes) == {("sent", 1)} and len(outcomes) == len(ids)
-    keys = webhook_sink.keys
+    keys = received()
     assert set(keys) == {f"delivery-{i}" for i in ids}
     assert len(keys) - len(set(keys)) <= 1  # sent by the killed sender, not yet recorded: sent again
+
+
+def test_sigkill_during_delivery_sends_every_message_and_repeats_at_most_the_one_in_flight(deployment,
+                                                                                         webhook_sink):
+    _kill_the_sender_then_deliver(deployment, {"ALERT_WEBHOOK_URLS": webhook_sink.url},
+                                  lambda: list(webhook_sink.keys), lambda alerts, inbox: len(alerts))
+
+
+def test_sigkill_during_e_mail_delivery_sends_every_mail_and_repeats_at_most_the_one_in_flight(deployment):
+    """The same over SMTP to a real server on loopback: one mail per alert and recipient, told apart by the
+    Message-ID made from the delivery."""
+    from tests.alerts.conftest import SMTPSink
+
+    sink = SMTPSink()
+    sink.start()
+    try:
+        _kill_the_sender_then_deliver(
+            deployment, {"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(sink.port), "MAIL_FROM": "alerts@port.example.cn"},
+            lambda: [m["Message-ID"].strip("<>").partition("@")[0] for m in list(sink.messages)],
+            lambda alerts, inbox: len(inbox))
+    finally:
+        sink.stop()
