@@ -5,7 +5,7 @@ from flask_login import current_user
 from accounts import service
 from accounts.auth import limit_failed_logins, roles_required
 from accounts.models import User
-from accounts.schemas import TokenRequestSchema, TokenSchema, UserCreateSchema, UserSchema
+from accounts.schemas import TokenRequestSchema, TokenSchema, UserCreateSchema, UserSchema, UserUpdateSchema
 from core.api import Blueprint, public
 from core.db import db
 from core.errors import DomainError
@@ -56,6 +56,26 @@ class Users(MethodView):
     def post(self, data):
         """Create a user with one or more roles (administrators)."""
         user = service.create_user(**data)
+        db.session.commit()
+        return user
+
+
+@blp.route("/users/<int:user_id>")
+class OneUser(MethodView):
+    @roles_required("admin")
+    @blp.response(200, UserSchema)
+    def get(self, user_id):
+        """One user (administrators)."""
+        return service.get_user(user_id)
+
+    @roles_required("admin")
+    @blp.arguments(UserUpdateSchema)
+    @blp.response(200, UserSchema)
+    def patch(self, data, user_id):
+        """Change a user's name, e-mail or roles, deactivate or reactivate them, or set a new password
+        (administrators). Deactivating or a new password revokes the user's tokens; the audit log keeps
+        what changed, never the password."""
+        user = service.update_user(service.get_user(user_id), data, current_user.id)
         db.session.commit()
         return user
 

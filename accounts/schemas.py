@@ -1,6 +1,7 @@
 from marshmallow import Schema, fields, validate
 
 from accounts.models import ROLES
+from core.api import PartialUpdate
 
 
 class TokenRequestSchema(Schema):
@@ -22,6 +23,17 @@ class UserCreateSchema(Schema):
     full_name = fields.String(validate=validate.Length(max=100), load_default="")
     email = fields.Email(load_default=None)
     roles = fields.List(fields.String(validate=validate.OneOf(ROLES)), required=True, validate=validate.Length(min=1))
+
+
+class UserUpdateSchema(PartialUpdate, Schema):
+    """What an administrator changes; a new password or ``is_active: false`` also revokes the user's tokens."""
+
+    full_name = fields.String(validate=validate.Length(min=1, max=100))
+    email = fields.Email(allow_none=True)
+    roles = fields.List(fields.String(validate=validate.OneOf(ROLES)), validate=validate.Length(min=1))
+    is_active = fields.Boolean(metadata={"description": "false: the user can no longer log in; tokens stop working"})
+    password = fields.String(load_only=True, validate=validate.Length(min=8, max=256),
+                             metadata={"description": "a new password (at least 8 characters)"})
 
 
 class UserSchema(Schema):

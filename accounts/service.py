@@ -12,7 +12,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from accounts.models import ROLES, ApiToken, User, UserRole
 from audit import service as audit
 from core.db import db, utcnow
-from core.errors import Conflict, Invalid
+from core.errors import Conflict, Invalid, NotFound
 
 # Compared against when the username is unknown, so a login takes as long for unknown users as for known ones.
 _DUMMY_HASH = generate_password_hash("not-a-password")
@@ -38,6 +38,47 @@ def create_user(username: str, password: str, roles, full_name: str = "", email:
     db.session.add(user)
     db.session.flush()
     audit.record("user.created", user, None, {"username": username, "roles": sorted(set(roles))})
+    return user
+
+
+def get_user(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"user {user_id} does not exist")
+    return user
+
+
+_AUDITED_USER = ("full_name", "email", "is_active", "roles")
+
+
+def update_user(user: User, data: dict, actor_id: int) -> User:
+    """An administrator changes a user. A new password or a deactivation revokes every token the user holds
+    (a browser session ends with the next page, see ``accounts.auth``). Administrators cannot lock themselves
+    out: another administrator has to take their role or deactivate them."""
+    data = dict(data)
+    if user.id == actor_id and ("admin" not in data.get("roles", ["admin"]) or data.get("is_active") is False):
+        raise Conflict("you cannot take away your own admin role or deactivate yourself; ask another "
+                       "administrator", field="roles" if "roles" in data else "is_active")
+    before = audit.snapshot(user, _AUDITED_USER)
+    roles = sorted(set(data.pop("roles", user.roles)))
+    password = data.pop("password", None)
+    for key, value in audit.changes(user, data).items():
+        setattr(user, key, value)
+    if roles != user.roles:
+        kept = [row for row in user.role_rows if row.role in roles]
+        added = [UserRole(role=role) for role in roles if role not in user.roles]
+        user.role_rows = sorted(kept + added, key=lambda row: row.role)
+    if password is not None:
+        user.password_hash = generate_password_hash(password)
+    if password is not None or not user.is_active:
+        db.session.execute(sa.update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_dt.is_(None))
+                           .values(revoked_dt=utcnow()))
+    db.session.flush()
+    after = audit.snapshot(user, _AUDITED_USER)
+    if after != before or password is not None:
+        changed = [key for key in _AUDITED_USER if after[key] != before[key]]
+        audit.record("user.updated", user, {key: before[key] for key in changed},
+                     {key: after[key] for key in changed} | ({"password": "changed"} if password else {}), actor_id)
     return user
 
 

@@ -19,6 +19,7 @@ PUBLIC = {
 # (method, path, roles allowed): every write endpoint of the API.
 WRITE_PERMISSIONS = [
     ("POST", "/api/v1/users", {"admin"}),
+    ("PATCH", "/api/v1/users/1", {"admin"}),
     ("POST", "/api/v1/enterprises", {"admin", "safety_manager"}),
     ("PATCH", "/api/v1/enterprises/1", {"admin", "safety_manager"}),
     ("POST", "/api/v1/inspections", {"inspector"}),

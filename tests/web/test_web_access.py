@@ -85,3 +85,12 @@ def test_each_role_reaches_only_its_pages(login, role):
             assert not response.headers.get("Location", "").startswith("/login"), f"{role} at {method} {rule}"
         else:
             assert response.status_code == 403, f"{role} let in at {method} {rule}: {response.status_code}"
+
+
+def test_a_deactivated_users_open_session_ends_with_the_next_page(login, client, auth):
+    browser, user_id = login("inspector")
+    assert browser.get("/today").status_code == 200
+    off = client.patch(f"/api/v1/users/{user_id}", headers=auth("admin"), json={"is_active": False})
+    assert off.status_code == 200
+    after = browser.get("/today")
+    assert after.status_code == 302 and after.headers["Location"].startswith("/login")
