@@ -1,4 +1,5 @@
-"""Turn uploaded bytes into verified, upright, metadata-free JPEG renditions (no Flask, no database).
+"""Turn uploaded bytes into verified, upright, metadata-free JPEG renditions (no Flask app, no database; the
+refusals are Flask-Babel lazy texts, told in the request's language where there is one).
 
 The content is verified by decoding it fully, never trusted from the file name or MIME type. Capture
 time and GPS are read from EXIF before the metadata is dropped; renditions carry no EXIF, XMP or ICC
