@@ -13,6 +13,7 @@ from remediation.schemas import (
     SampleQuerySchema,
     SampleSchema,
     SectionSchema,
+    SectionUpdateSchema,
     StatusQuerySchema,
     StatusSchema,
     TaskCreateSchema,
@@ -130,6 +131,24 @@ def close_off(data, body_id):
     body = service.close_off(service.get_body(body_id), data["reason"], current_user.id)
     db.session.commit()
     return service.attach_current([body])[0]
+
+
+@sections_blp.route("/<int:section_id>")
+class Section(MethodView):
+    @sections_blp.response(200, SectionSchema)
+    def get(self, section_id):
+        """One monitoring section."""
+        return service.get_section(section_id)
+
+    @roles_required(*WRITERS)
+    @sections_blp.arguments(SectionUpdateSchema)
+    @sections_blp.response(200, SectionSchema)
+    def patch(self, data, section_id):
+        """Correct a section's name, code (断面编码) or position; its samples stay with it, and the audit log keeps
+        the old values."""
+        section = service.update_section(service.get_section(section_id), data, current_user.id)
+        db.session.commit()
+        return section
 
 
 @sections_blp.route("/<int:section_id>/samples")

@@ -65,8 +65,14 @@ class SectionSchema(Schema):
 
     @post_load
     def _strip(self, data, **_):
-        data["name"], data["code"] = data["name"].strip(), data["code"].strip()
+        for key in ("name", "code"):
+            if key in data:
+                data[key] = data[key].strip()
         return data
+
+
+class SectionUpdateSchema(PartialUpdate, SectionSchema):
+    """Any of name, code and position; what is left out stays as it is."""
 
 
 class WaterBodySchema(WaterBodyCreateSchema):

@@ -214,16 +214,31 @@ def update_body(body: WaterBody, data: dict, actor_id: int) -> WaterBody:
     return body
 
 
+def _check_section_free(body: WaterBody, code: str | None, name: str | None, section_id: int | None = None):
+    """Section codes are unique in the zone, names within their body."""
+    if code is not None:
+        holder = db.session.scalar(sa.select(MonitoringSection.id).where(MonitoringSection.code == code))
+        if holder is not None and holder != section_id:
+            raise Conflict(_l("a monitoring section with code %(code)s already exists", code=code), field="code")
+    if name is not None and any(s.name == name and s.id != section_id for s in body.sections):
+        raise Conflict(_l("%(body)s already has a section named %(name)s", body=body.name, name=name), field="name")
+
+
 def create_section(body: WaterBody, data: dict) -> MonitoringSection:
-    if db.session.scalar(sa.select(MonitoringSection.id).where(MonitoringSection.code == data["code"])):
-        raise Conflict(_l("a monitoring section with code %(code)s already exists", code=data["code"]), field="code")
-    if any(s.name == data["name"] for s in body.sections):
-        raise Conflict(_l("%(body)s already has a section named %(name)s", body=body.name, name=data["name"]),
-                       field="name")
+    _check_section_free(body, data["code"], data["name"])
     section = MonitoringSection(water_body=body, **data)
     db.session.add(section)
     db.session.flush()
     audit.record("monitoring_section.created", section, None, {"water_body_id": body.id, **data})
+    return section
+
+
+def update_section(section: MonitoringSection, data: dict, actor_id: int) -> MonitoringSection:
+    """Correct a section's name, code or position; its samples stay with it. The audit entry keeps the old
+    values."""
+    changed = audit.changes(section, data)
+    _check_section_free(section.water_body, changed.get("code"), changed.get("name"), section.id)
+    audit.apply("monitoring_section.updated", section, changed, actor_id)
     return section
 
 

@@ -41,6 +41,7 @@ WRITE_PERMISSIONS = [
     ("POST", "/api/v1/water-bodies/1/remediation-tasks", {"env_staff"}),
     ("POST", "/api/v1/water-bodies/1/close-off", {"safety_manager"}),
     ("POST", "/api/v1/sections/1/samples", {"env_staff"}),
+    ("PATCH", "/api/v1/sections/1", {"env_staff"}),
     ("PATCH", "/api/v1/remediation-tasks/1", {"env_staff"}),
 ]
 

@@ -217,3 +217,28 @@ def test_refusals_are_in_english_unless_the_caller_asks_for_chinese(client, wate
                           headers=water.headers | {"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.8"})
     assert chinese.status_code == 409 and chinese.json["message"] == "水体 和平河 已存在"
     assert chinese.json["errors"]["json"]["name"] == ["水体 和平河 已存在"]
+
+
+def test_a_section_is_corrected_and_keeps_its_samples(app, client, water):
+    from audit.models import AuditEntry
+
+    body_id = water.body(name="光华河")
+    section_id = water.section(body_id, "新塘闸", "GHH-03")
+    other = water.section(body_id, "光华桥", "GHH-01")
+    water.sample(section_id, datetime.now(UTC) - timedelta(days=2), 4)
+    fixed = client.patch(f"/api/v1/sections/{section_id}", headers=water.headers,
+                         json={"name": " 新塘闸断面 ", "code": "GHH-3", "latitude": 31.95})
+    assert fixed.status_code == 200, fixed.json
+    assert (fixed.json["name"], fixed.json["code"], fixed.json["latitude"]) == ("新塘闸断面", "GHH-3", 31.95)
+    assert client.get(f"/api/v1/sections/{section_id}", headers=water.headers).json["code"] == "GHH-3"
+    assert len(client.get(f"/api/v1/sections/{section_id}/samples", headers=water.headers).json) == 1
+    with app.app_context():
+        entry = db.session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "monitoring_section.updated")).one()
+        assert entry.before == {"name": "新塘闸", "code": "GHH-03", "latitude": None}
+    taken = client.patch(f"/api/v1/sections/{other}", headers=water.headers, json={"code": "GHH-3"})
+    assert taken.status_code == 409 and "code" in taken.json["errors"]["json"]
+    same_name = client.patch(f"/api/v1/sections/{other}", headers=water.headers, json={"name": "新塘闸断面"})
+    assert same_name.status_code == 409 and "name" in same_name.json["errors"]["json"]
+    blank = client.patch(f"/api/v1/sections/{other}", headers=water.headers, json={"code": " ", "id": 3})
+    assert blank.status_code == 422 and set(blank.json["errors"]["json"]) == {"code", "id"}
+    assert client.patch("/api/v1/sections/999999", headers=water.headers, json={"name": "x"}).status_code == 404
