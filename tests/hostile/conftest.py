@@ -106,6 +106,10 @@ class World:
         return self._post("env_staff", f"/api/v1/water-bodies/{self['body']}/sections",
                           json={"name": "和平桥", "code": "HP-01"})["id"]
 
+    def _make_account(self) -> int:
+        return self._post("admin", "/api/v1/users", json={"username": "zhao.lei", "password": "field-work-1",
+                                                          "roles": ["inspector"]})["id"]
+
     def _make_task(self) -> int:
         return self._post("env_staff", f"/api/v1/water-bodies/{self['body']}/remediation-tasks", json={
             "measure": "dredging", "description": "清淤", "deadline": "2027-06-30"})["id"]
