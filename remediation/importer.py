@@ -14,6 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 
 from core.db import db, utcnow
@@ -91,8 +92,11 @@ def parse_time(text: str) -> datetime:
             except ValueError:
                 continue
         else:
-            raise ValueError(f"{text!r} is not a date and time such as 2026-03-05 09:30") from None
+            raise ValueError(_l("%(text)s is not a date and time such as 2026-03-05 09:30", text=repr(text))) from None
     return moment if moment.tzinfo else moment.replace(tzinfo=zone())
+
+
+MISSING = _l("missing")
 
 
 class _Sections:
@@ -112,8 +116,9 @@ class _Sections:
         if len(named) == 1:
             return named[0]
         if named:
-            raise ValueError(f"{text!r} names sections on several water bodies; give the section code")
-        raise ValueError(f"no monitoring section has the code or name {text!r}")
+            raise ValueError(_l("%(text)s names sections on several water bodies; give the section code",
+                                text=repr(text)))
+        raise ValueError(_l("no monitoring section has the code or name %(text)s", text=repr(text)))
 
 
 def _columns(headers: list[str], report: ImportReport) -> dict[str, tuple[str, str | None]]:
@@ -125,9 +130,11 @@ def _columns(headers: list[str], report: ImportReport) -> dict[str, tuple[str, s
             report.rejected.append((1, f"column {header!r}: {exc.message}"))
             continue
         if parsed is None:
-            report.rejected.append((1, f"column {header!r} is neither a GB 3838-2002 item nor section, time or note"))
+            why = _l("column %(header)s is neither a GB 3838-2002 item nor section, time or note", header=repr(header))
+            report.rejected.append((1, str(why)))
         elif parsed[0] in {name for name, _ in columns.values()}:
-            report.rejected.append((1, f"column {header!r} repeats another column of {parsed[0]}"))
+            report.rejected.append((1, str(_l("column %(header)s repeats another column of %(item)s",
+                                                header=repr(header), item=parsed[0]))))
         else:
             columns[header] = parsed
     return columns
@@ -144,19 +151,19 @@ def _row(row: dict, columns: dict, sections: _Sections, section_text: str | None
         try:
             values[name] = {"value": float(text.replace(",", "")), "unit": unit}
         except ValueError:
-            problems.append(f"values.{name}: {text!r} is not a number")
+            problems.append(f"values.{name}: " + str(_l("%(text)s is not a number", text=repr(text))))
     section = sampled_dt = None
     try:
         section = sections.find(section_text or fields.get("section", ""))
     except ValueError as exc:
-        problems.append(f"section: {exc}" if section_text or fields.get("section") else "section: missing")
+        problems.append(f"section: {exc if section_text or fields.get('section') else MISSING}")
     try:
         sampled_dt = parse_time(fields.get("sampled_dt", ""))
         problem = future_problem(sampled_dt, now)
         if problem:
             problems.append(f"sampled_dt: {problem}")
     except ValueError as exc:
-        problems.append(f"sampled_dt: {exc}" if fields.get("sampled_dt") else "sampled_dt: missing")
+        problems.append(f"sampled_dt: {exc if fields.get('sampled_dt') else MISSING}")
     try:
         _NOTE.deserialize(fields.get("note", ""))  # the API's limit on notes holds for imported ones too
     except ValidationError as exc:
@@ -181,7 +188,8 @@ def check(path: Path, section_text: str | None = None, progress=lambda rows: row
             report.rejected.append((1, f"--section: {exc}"))
             return report
     elif "section" not in {name for name, _ in columns.values()}:
-        report.rejected.append((1, "no section column (断面 / 断面编码); give one or use --section"))
+        report.rejected.append((1, str(_l("no section column (断面 / 断面编码): add one, or name the section for every "
+                                          "row"))))
     seen: dict[tuple[int, datetime], int] = {}
     for line, row in progress(rows):
         try:
@@ -192,7 +200,8 @@ def check(path: Path, section_text: str | None = None, progress=lambda rows: row
             continue
         key = (section.id, data["sampled_dt"])
         if key in seen:
-            report.rejected.append((line, f"sampled_dt: repeats line {seen[key]} (same section and time)"))
+            why = _l("repeats line %(line)d (same section and time)", line=seen[key])
+            report.rejected.append((line, f"sampled_dt: {why}"))
             continue
         seen[key] = line
         report.accepted.append((section, data))
@@ -212,7 +221,8 @@ def _already_stored(report: ImportReport, seen: dict[tuple[int, datetime], int])
     for section_id, moment in stored:
         line = seen.get((section_id, moment))
         if line is not None:
-            report.rejected.append((line, f"sampled_dt: this section already has a sample taken at {moment}"))
+            why = _l("this section already has a sample taken at %(time)s", time=moment)
+            report.rejected.append((line, f"sampled_dt: {why}"))
 
 
 def store(report: ImportReport, actor_id: int | None = None) -> int:

@@ -144,6 +144,7 @@ def test_a_lab_file_with_a_bad_line_imports_nothing_and_says_why(app, login, bod
     response = upload(client, body, csv.encode("gb18030"))
     html = response.get_data(as_text=True)
     assert response.status_code == 400 and "第 3 行" in html and "未导入任何数据" in html
+    assert "没有编码或名称为 &#39;S-09&#39; 的监测断面" in html and "氨氮不能为负数" in html  # the page's language
     assert count_samples(app) == before
     wrong = upload(client, body, b"x", name="lab.txt")
     assert wrong.status_code == 400 and "请上传 CSV 或 XLSX 文件" in wrong.get_data(as_text=True)
