@@ -2,40 +2,29 @@
 
 The archive is written under a temporary name and renamed when complete, so a half-made backup never
 carries the final name. The manifest is the last member: an archive cut short has none and is refused.
-Reading never extracts by the names inside the tar; only members the manifest lists are read, each
-checked against the size and SHA-256 the manifest gives.
+Reading never extracts by the names inside the tar. Opening checks the whole archive's shape first: only
+plain files, each name once, the manifest valid (``backup.manifest``), and the members exactly the files
+it lists with the sizes it gives; then each member read is checked against its SHA-256.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
-import json
 import os
-import re
 import tarfile
 import time
+import unicodedata
 from pathlib import Path
 
+from backup import manifest as manifests
 from core.files import fsync_directory
 
-FORMAT = 1
-MANIFEST = "manifest.json"
-PHOTO_PREFIX = "photos/"
-_PHOTO_KEY = re.compile(r"([0-9a-f]{2})/([0-9a-f]{2})/([0-9a-f]{64})-(display\.jpg|thumb\.jpg|original)")
 _CHUNK = 1 << 20
 
 
 class BackupError(Exception):
     """A backup or restore that cannot go on; the message says what is wrong and what to do."""
-
-
-def check_photo_key(key: str) -> str:
-    """A photo store key as ``photos.models.storage_key`` makes them (``ab/cd/<sha256>-display.jpg``)."""
-    match = _PHOTO_KEY.fullmatch(key) if isinstance(key, str) else None
-    if not match or match[3][:2] != match[1] or match[3][2:4] != match[2]:
-        raise BackupError(f"the manifest names {key!r}, which is not a photo file name; the archive is not usable")
-    return key
 
 
 class Writer:
@@ -101,16 +90,28 @@ class _Hashing:
         return data
 
 
+def _kind(member: tarfile.TarInfo) -> str | None:
+    """What a member is when it is not a plain file (``None`` for a plain file)."""
+    if member.type in (tarfile.REGTYPE, tarfile.AREGTYPE) and not member.issparse():
+        return None
+    kinds = [(member.issym, "a symbolic link"), (member.islnk, "a hard link"), (member.isdir, "a directory"),
+             (member.ischr, "a character device"), (member.isblk, "a block device"), (member.isfifo, "a FIFO"),
+             (member.issparse, "a sparse file")]
+    return next((text for test, text in kinds if test()), f"a member of tar type {member.type!r}")
+
+
 class Archive:
-    """A backup archive opened for reading; ``manifest`` is parsed and checked on opening."""
+    """A backup archive opened for reading; ``manifest`` is parsed and checked on opening, with every
+    member of the tar, before anything is read by name."""
 
     def __init__(self, path: Path):
         self.path = Path(path)
         self._tar = None
         try:
             self._tar = tarfile.open(self.path, mode="r:")  # noqa: SIM115 (closed by __exit__)
-            self._members = {m.name: m for m in self._tar.getmembers() if m.isfile()}
+            self._members = self._check_members(self._tar.getmembers())
             self.manifest = self._read_manifest()
+            self._check_listed()
         except FileNotFoundError:
             raise BackupError(f"{self.path} does not exist") from None
         except (tarfile.TarError, OSError, EOFError) as exc:
@@ -131,35 +132,63 @@ class Archive:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def _read_manifest(self) -> dict:
-        if MANIFEST not in self._members:
-            raise BackupError(f"{self.path} has no {MANIFEST}: the backup is incomplete (cut short while being "
-                              "written or copied) or not a backup made by `flask backup create`")
-        try:
-            manifest = json.loads(self._tar.extractfile(self._members[MANIFEST]).read())
-        except (ValueError, tarfile.TarError, OSError) as exc:
-            raise BackupError(f"{self.path}: {MANIFEST} is damaged ({exc})") from None
-        if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-            raise BackupError(f"{self.path}: {MANIFEST} is not format {FORMAT}; it was made by another version "
-                              "of the application")
-        try:
-            for entry in manifest["photos"]["files"]:
-                check_photo_key(entry["key"])
-            manifest["database"]["file"], manifest["database"]["row_counts"]  # noqa: B018 (present)
-        except (KeyError, TypeError) as exc:
-            raise BackupError(f"{self.path}: {MANIFEST} lacks {exc}; it is damaged") from None
-        return manifest
+    def _refuse(self, what: str) -> BackupError:
+        return BackupError(f"{self.path} {what}: the archive was altered or not made by `flask backup create`; "
+                           "nothing was restored")
 
-    def _open(self, name: str, what: str):
-        member = self._members.get(name)
+    def _check_members(self, members: list[tarfile.TarInfo]) -> dict[str, tarfile.TarInfo]:
+        """Plain files only, each name once, also on a file system that ignores case or normalises Unicode."""
+        by_name, folded = {}, {}
+        for member in members:
+            if kind := _kind(member):
+                raise self._refuse(f"holds {member.name!r} as {kind}; a backup holds only plain files")
+            same = folded.setdefault(unicodedata.normalize("NFKC", member.name).casefold(), member.name)
+            if member.name in by_name:
+                raise self._refuse(f"holds {member.name!r} more than once")
+            if same != member.name:
+                raise self._refuse(f"holds {same!r} and {member.name!r}, one file on a file system that ignores "
+                                   "case or normalises Unicode")
+            by_name[member.name] = member
+        return by_name
+
+    def _read_manifest(self) -> dict:
+        member = self._members.get(manifests.MANIFEST)
         if member is None:
-            raise BackupError(f"{what} is listed in the manifest but missing from the archive {self.path}")
-        return self._tar.extractfile(member)
+            raise BackupError(f"{self.path} has no {manifests.MANIFEST}: the backup is incomplete (cut short while "
+                              "being written or copied) or not a backup made by `flask backup create`")
+        if member.size > manifests.MAX_MANIFEST_BYTES:
+            raise self._refuse(f"has a {manifests.MANIFEST} of {member.size} bytes, more than the "
+                               f"{manifests.MAX_MANIFEST_BYTES} a backup's manifest may have")
+        try:
+            raw = self._tar.extractfile(member).read()
+        except (tarfile.TarError, OSError) as exc:
+            raise BackupError(f"{self.path}: {manifests.MANIFEST} is damaged ({exc})") from None
+        try:
+            return manifests.parse(raw)
+        except manifests.ManifestError as exc:
+            raise self._refuse(f"has a {manifests.MANIFEST} that is not usable: {exc}") from None
+
+    def _check_listed(self) -> None:
+        """The tar holds exactly the files the manifest lists, each with the size the manifest gives."""
+        listed = manifests.member_names(self.manifest)
+        extra = sorted(set(self._members) - set(listed))
+        if extra:
+            raise self._refuse(f"holds {extra[0]!r}, which its manifest does not list")
+        name, size, _sha256 = self.database_member()
+        expected = [(name, size, "the database")]
+        expected += [(member, size, f"photo file {key}") for member, key, size, _sha256 in self.photo_files()]
+        for name, size, what in expected:
+            member = self._members.get(name)
+            if member is None:
+                raise BackupError(f"{what} is listed in the manifest but missing from the archive {self.path}")
+            if member.size != size:
+                raise BackupError(f"{what} in {self.path} is corrupt: {member.size} bytes in the archive, the "
+                                  f"manifest says {size}")
 
     def _copy(self, name: str, size: int, sha256: str, what: str, sink) -> None:
         digest, total = hashlib.sha256(), 0
         try:
-            source = self._open(name, what)
+            source = self._tar.extractfile(self._members[name])
             while chunk := source.read(_CHUNK):
                 digest.update(chunk)
                 total += len(chunk)
@@ -188,7 +217,7 @@ class Archive:
     def photo_files(self):
         """(member name, key, size, sha256) of every photo file in the archive."""
         for entry in self.manifest["photos"]["files"]:
-            yield PHOTO_PREFIX + entry["key"], entry["key"], entry["size"], entry["sha256"]
+            yield manifests.PHOTO_PREFIX + entry["key"], entry["key"], entry["size"], entry["sha256"]
 
     def verify(self) -> int:
         """Check every member the manifest lists; returns the number of bytes checked."""

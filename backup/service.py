@@ -23,12 +23,11 @@ from alembic.util import CommandError
 from flask import current_app
 
 from backup import databases
-from backup.archive import FORMAT, MANIFEST, PHOTO_PREFIX, Archive, BackupError, Writer
+from backup.archive import Archive, BackupError, Writer
+from backup.manifest import DATABASE_MEMBERS, FORMAT, MANIFEST, PHOTO_PREFIX
 from core.db import db, utcnow
 from photos.models import storage_key
 from photos.storage import LocalStorage
-
-DATABASE_MEMBERS = {"sqlite": "database.sqlite3", "postgresql": "database.pgdump"}
 
 
 def _url() -> sa.URL:
@@ -155,7 +154,7 @@ def restore(path: Path, force: bool = False) -> Restored:
                               f"{kind}; restore it into a {manifest['database']['kind']} database")
         archive.verify()  # every byte, before anything is touched
         with tempfile.TemporaryDirectory(prefix="backup-restore-") as work:
-            file = Path(work) / manifest["database"]["file"]
+            file = Path(work) / DATABASE_MEMBERS[kind]  # a name of ours, never one from the archive
             name, size, sha256 = archive.database_member()
             archive.extract(name, size, sha256, "the database", file)
             db.session.remove()
