@@ -98,14 +98,30 @@ def seal_audit(app: Flask) -> None:
             db.session.remove()
 
 
+def anchor_audit(app: Flask) -> None:
+    """Daily: seal, then append the chain's head to the anchor file outside the database (``audit.anchor``)."""
+    from audit import anchor
+
+    seal_audit(app)
+    with app.app_context():
+        try:
+            record = anchor.append()
+        finally:
+            db.session.remove()
+    if record:
+        log.info("audit chain anchored up to entry %d", record["seq"])
+
+
 def configure(scheduler, app: Flask):
-    """Add the jobs to ``scheduler``; they run at once and then every few minutes (housekeeping daily)."""
+    """Add the jobs to ``scheduler``; they run at once and then every few minutes (housekeeping and the
+    audit anchor daily)."""
     first = datetime.now(scheduler.timezone)
     scheduler.add_job(scan, "interval", args=[app], id="alerts.scan", minutes=SCAN_MINUTES, next_run_time=first)
     scheduler.add_job(deliver, "interval", args=[app], id="alerts.deliver", minutes=DELIVER_MINUTES,
                       next_run_time=first)
     scheduler.add_job(housekeeping, "cron", args=[app], id="housekeeping", hour=0, minute=15, next_run_time=first)
     scheduler.add_job(seal_audit, "interval", args=[app], id="audit.seal", minutes=SCAN_MINUTES, next_run_time=first)
+    scheduler.add_job(anchor_audit, "cron", args=[app], id="audit.anchor", hour=0, minute=30, next_run_time=first)
     return scheduler
 
 

@@ -1,5 +1,6 @@
 """The audit log as a hash chain: each sealed entry carries the hash of the one before, so an edited or
-deleted entry breaks the chain where it was.
+deleted entry breaks the chain where it was. The newest entries deleted, or all of them, leave a valid
+chain: anchors of its head kept outside the database (``audit.anchor``) show that.
 
 Entries are written unsealed inside the transaction that made the change (no contention between
 requests); sealing, one process at a time, gives them their place (``seq``) and hashes in order.
@@ -9,10 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from audit import anchor
 from audit.models import AuditEntry
 from core.db import db
 
@@ -50,17 +53,23 @@ class Verdict:
     checked: int
     unsealed: int
     problems: list[str]
+    last_seq: int = 0
 
 
-def verify() -> Verdict:
-    """Walk the chain in order and recompute every hash; report the first entries that do not fit."""
+def verify(anchors: Sequence[anchor.Anchor] = ()) -> Verdict:
+    """Walk the chain in order and recompute every hash, then hold it against ``anchors``; report the
+    entries that do not fit."""
     prev, expected, problems, checked = GENESIS, 1, [], 0
+    anchored, hashes = {a.seq for a in anchors}, {}
     for entry in db.session.scalars(sa.select(AuditEntry).where(AuditEntry.seq.is_not(None))
                                     .order_by(AuditEntry.seq)):
         if entry.seq != expected:
             problems.append(f"entries {expected}..{entry.seq - 1} of the chain are missing (deleted)")
         if entry.prev_hash != prev or entry.hash != entry_hash(entry, prev):
             problems.append(f"entry {entry.seq} (id {entry.id}, {entry.action}) was changed after sealing")
+        if entry.seq in anchored:
+            hashes[entry.seq] = entry.hash
         prev, expected, checked = entry.hash, entry.seq + 1, checked + 1
+    problems += anchor.check(anchors, hashes, expected - 1)
     unsealed = db.session.scalar(sa.select(sa.func.count()).where(AuditEntry.seq.is_(None)))
-    return Verdict(checked, unsealed, problems)
+    return Verdict(checked, unsealed, problems, expected - 1)

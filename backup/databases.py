@@ -34,6 +34,7 @@ class Snapshot:
     revision: str | None
     row_counts: dict[str, int]
     photos: list[tuple[str, bool]]  # (sha256, has_original) of every photo row
+    audit_head: tuple[int, str] | None  # (seq, hash) of the newest sealed audit entry
     details: dict = field(default_factory=dict)
 
 
@@ -41,8 +42,9 @@ def kind_of(url: sa.URL) -> str:
     return url.get_backend_name()
 
 
-def _describe(query, tables: list[str]) -> tuple[str | None, dict[str, int], list[tuple[str, bool]]]:
-    """Alembic revision, rows per table and photo rows, through ``query(sql) -> rows`` on one snapshot."""
+def _describe(query, tables: list[str]):
+    """Alembic revision, rows per table, photo rows and the audit chain's head, through ``query(sql) -> rows``
+    on one snapshot."""
     counts = {name: query(f'SELECT count(*) FROM "{name}"')[0][0] for name in sorted(tables)}
     revision = None
     if "alembic_version" in tables:
@@ -51,7 +53,11 @@ def _describe(query, tables: list[str]) -> tuple[str | None, dict[str, int], lis
     photos = []
     if "photos" in tables:
         photos = [(sha, bool(original)) for sha, original in query("SELECT sha256, has_original FROM photos")]
-    return revision, counts, photos
+    head = None
+    if "audit_entries" in tables:
+        rows = query("SELECT seq, hash FROM audit_entries WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1")
+        head = tuple(rows[0]) if rows else None
+    return revision, counts, photos, head
 
 
 # SQLite ------------------------------------------------------------------------------------------------
@@ -94,8 +100,8 @@ def _sqlite_snapshot(url: sa.URL, workdir: Path) -> Snapshot:
         copy.close()
     if check != "ok":
         raise BackupError(f"the copy of {source_path} fails SQLite's integrity check: {check}")
-    revision, counts, photos = _sqlite_describe(target)
-    return Snapshot("sqlite", target, revision, counts, photos, {"sqlite_version": sqlite3.sqlite_version})
+    revision, counts, photos, head = _sqlite_describe(target)
+    return Snapshot("sqlite", target, revision, counts, photos, head, {"sqlite_version": sqlite3.sqlite_version})
 
 
 def _sqlite_restore(url: sa.URL, file: Path, force: bool) -> None:
@@ -178,14 +184,14 @@ def _postgres_snapshot(url: sa.URL, workdir: Path) -> Snapshot:
         conninfo, env = _libpq(url)
         with engine.connect().execution_options(isolation_level="REPEATABLE READ") as conn, conn.begin():
             snapshot_id = conn.exec_driver_sql("SELECT pg_export_snapshot()").scalar()
-            revision, counts, photos = _pg_describe(conn)
+            revision, counts, photos, head = _pg_describe(conn)
             # The exporting transaction stays open while pg_dump runs, so the snapshot stays importable.
             _run([pg_dump, "--format=custom", f"--snapshot={snapshot_id}", "--lock-wait-timeout=60000",
                   f"--file={target}", f"--dbname={conninfo}"], env, "pg_dump")
     finally:
         engine.dispose()
     details = {"server_major": server_major, "pg_dump_major": tool_major}
-    return Snapshot("postgresql", target, revision, counts, photos, details)
+    return Snapshot("postgresql", target, revision, counts, photos, head, details)
 
 
 def _pg_wipe(conn) -> None:
@@ -253,7 +259,7 @@ def restore(url: sa.URL, file: Path, force: bool, made_by: dict) -> None:
 
 
 def describe(url: sa.URL):
-    """(alembic revision, rows per table, photo rows) of the database at ``url``."""
+    """(alembic revision, rows per table, photo rows, audit head) of the database at ``url``."""
     if kind_of(url) == "sqlite":
         return _sqlite_describe(_sqlite_path(url))
     engine = _engine(url)

@@ -22,6 +22,7 @@ from alembic.script import ScriptDirectory
 from alembic.util import CommandError
 from flask import current_app
 
+from audit import anchor
 from backup import databases
 from backup.archive import Archive, BackupError, Writer
 from backup.manifest import DATABASE_MEMBERS, FORMAT, MANIFEST, PHOTO_PREFIX
@@ -99,6 +100,8 @@ def create(directory: Path) -> Created:
                              "alembic_revision": snap.revision, "row_counts": snap.row_counts, **snap.details},
                 "photos": {"rows": len(snap.photos), "files": files, "problems": problems},
             }
+            if snap.audit_head:  # the chain's head as of the snapshot, signed: an anchor kept with the backup
+                manifest["audit"] = anchor.sign(*snap.audit_head)
             out.add_bytes(MANIFEST, json.dumps(manifest, indent=1, ensure_ascii=False).encode())
             out.commit()
     return Created(path, manifest)
@@ -160,7 +163,7 @@ def restore(path: Path, force: bool = False) -> Restored:
             db.session.remove()
             db.engine.dispose()  # no pooled connection may outlive the old contents
             databases.restore(url, file, force, manifest["database"])
-        revision, counts, photo_rows = databases.describe(url)
+        revision, counts, photo_rows, _head = databases.describe(url)
         _check_counts(manifest["database"]["row_counts"], counts)
         result = Restored(manifest, counts)
         _restore_photos(archive, result)

@@ -50,9 +50,9 @@ def database_url(raw: str) -> str:
     )
 
 
-def _secret_key(instance: Path) -> str:
+def _secret_key(instance: Path, name: str = "secret_key") -> str:
     """Keep a generated key in the instance folder so sessions survive restarts without a constant in code."""
-    path = instance / "secret_key"
+    path = instance / name
     if not path.exists():
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as f:
@@ -122,6 +122,20 @@ def _mail_settings(env: dict) -> dict:
             "SMTP_STARTTLS": _bool(env, "SMTP_STARTTLS", False), "MAIL_FROM": sender}
 
 
+def _audit_anchor_settings(env: dict, instance: Path) -> dict:
+    """The key and the file that anchor the audit chain's head outside the database (``audit.anchor``)."""
+    key = env.get("AUDIT_ANCHOR_KEY") or _secret_key(instance, "audit_anchor_key")
+    if len(key) < 32:
+        raise ConfigError("AUDIT_ANCHOR_KEY is too short: use at least 32 random characters "
+                          "(python -c 'import secrets; print(secrets.token_hex(32))')")
+    raw = env.get("AUDIT_ANCHOR_FILE") or str(instance / "audit_anchors.jsonl")
+    path = Path(raw).expanduser().resolve()
+    if path.is_dir():
+        raise ConfigError(f"AUDIT_ANCHOR_FILE={raw!r} is a directory; name a file")
+    _writable_dir("the folder of AUDIT_ANCHOR_FILE", str(path.parent))
+    return {"AUDIT_ANCHOR_KEY": key, "AUDIT_ANCHOR_FILE": str(path)}
+
+
 def load(instance_path: str, root_path: str, env: dict | None = None) -> dict:
     """Build the Flask config mapping from ``env`` (default ``os.environ``)."""
     env = dict(os.environ if env is None else env)
@@ -158,4 +172,6 @@ def load(instance_path: str, root_path: str, env: dict | None = None) -> dict:
         "ALERT_ESCALATION_DAYS": _days(env, "ALERT_ESCALATION_DAYS", "7,30", minimum=2),
         "DIGEST_HOUR": _hour(env, "DIGEST_HOUR", 8),
         "RUN_SCHEDULER_IN_PROCESS": _bool(env, "RUN_SCHEDULER_IN_PROCESS", False),
+        # Audit chain anchors (issue 12): a key and a file that are not in the database.
+        **_audit_anchor_settings(env, instance),
     }

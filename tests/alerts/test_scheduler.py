@@ -20,7 +20,7 @@ def test_jobs_are_idempotent_pollers_with_coalescing_and_one_instance(app):
         jobs = {job.id: job for job in sched.get_jobs()}
     finally:
         sched.shutdown(wait=False)
-    assert set(jobs) == {"alerts.scan", "alerts.deliver", "housekeeping", "audit.seal"}
+    assert set(jobs) == {"alerts.scan", "alerts.deliver", "housekeeping", "audit.seal", "audit.anchor"}
     for job in jobs.values():
         assert (job.coalesce, job.max_instances, job.misfire_grace_time) == (True, 1, 120)
     assert jobs["alerts.scan"].trigger.interval == timedelta(minutes=scheduler.SCAN_MINUTES)

@@ -28,6 +28,12 @@ def _empty_store(app):
     empty()
 
 
+@pytest.fixture(autouse=True)
+def _own_anchor_file(app, tmp_path, monkeypatch):
+    """Audit anchors of this test only, never the instance folder's."""
+    monkeypatch.setitem(app.config, "AUDIT_ANCHOR_FILE", str(tmp_path / "audit_anchors.jsonl"))
+
+
 @pytest.fixture
 def make_target(tmp_path):
     """``make_target("name")`` -> a new application on a new empty database (same kind as the suite's)
@@ -42,7 +48,8 @@ def make_target(tmp_path):
             directory.mkdir()
             uri = stack.enter_context(fresh_database(directory, PG_URL))
             target = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": uri,
-                                 "UPLOAD_DIR": str(directory / "uploads")})
+                                 "UPLOAD_DIR": str(directory / "uploads"),
+                                 "AUDIT_ANCHOR_FILE": str(directory / "audit_anchors.jsonl")})
             apps.append(target)
             return target
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import io
+import json
 import random
+import tarfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -96,3 +99,41 @@ def photo_keys(app) -> list[str]:
 
 def store_files(app) -> list[Path]:
     return sorted(p for p in Path(app.config["UPLOAD_DIR"]).rglob("*") if p.is_file())
+
+
+@dataclass
+class Contents:
+    """An archive taken apart: its members (the manifest last, as written) and the manifest as data."""
+
+    members: list[tuple[tarfile.TarInfo, bytes]]
+    manifest: dict
+    raw_manifest: bytes | None = None  # written instead of ``manifest`` when set
+
+    def member(self, prefix: str) -> tarfile.TarInfo:
+        return next(info for info, _data in self.members if info.name.startswith(prefix))
+
+    def add(self, name: str, data: bytes = b"x", **attributes) -> None:
+        info = tarfile.TarInfo(name)
+        info.size = len(data) if attributes.get("type", tarfile.REGTYPE) == tarfile.REGTYPE else 0
+        for key, value in attributes.items():
+            setattr(info, key, value)
+        self.members.append((info, data))
+
+
+def craft(source: Path, target: Path, edit) -> Path:
+    """A copy of the archive ``source`` at ``target`` after ``edit(contents)``."""
+    with tarfile.open(source) as tar:
+        members = [(info, tar.extractfile(info).read()) for info in tar.getmembers()]
+    manifest = json.loads(members.pop()[1])
+    contents = Contents(members, manifest)
+    edit(contents)
+    raw = contents.raw_manifest
+    if raw is None:
+        raw = json.dumps(contents.manifest, ensure_ascii=False).encode()
+    with tarfile.open(target, "w", format=tarfile.PAX_FORMAT) as tar:
+        for info, data in contents.members:
+            tar.addfile(info, io.BytesIO(data) if info.isreg() else None)
+        info = tarfile.TarInfo("manifest.json")
+        info.size = len(raw)
+        tar.addfile(info, io.BytesIO(raw))
+    return target

@@ -4,17 +4,13 @@ by `verify` and by `restore`, and nothing is written anywhere: not outside the r
 from __future__ import annotations
 
 import hashlib
-import io
-import json
 import tarfile
 import tempfile
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
 from core.db import db
-from tests.backup.helpers import backup, cli, inspect, jpeg, store_files, table_counts, upload
+from tests.backup.helpers import backup, cli, craft, inspect, jpeg, store_files, table_counts, upload
 from tests.conftest import credit_code
 
 
@@ -36,44 +32,6 @@ def pristine(app, tmp_path_factory):
     client, headers = app.test_client(), {"Authorization": f"Bearer {token}"}
     inspect(client, headers, enterprise_id, [upload(client, headers, jpeg(seed)) for seed in (1, 2)])
     return backup(app, tmp_path_factory.mktemp("pristine"))
-
-
-@dataclass
-class Contents:
-    """An archive taken apart: its members (the manifest last, as written) and the manifest as data."""
-
-    members: list[tuple[tarfile.TarInfo, bytes]]
-    manifest: dict
-    raw_manifest: bytes | None = None  # written instead of ``manifest`` when set
-
-    def member(self, prefix: str) -> tarfile.TarInfo:
-        return next(info for info, _data in self.members if info.name.startswith(prefix))
-
-    def add(self, name: str, data: bytes = b"x", **attributes) -> None:
-        info = tarfile.TarInfo(name)
-        info.size = len(data) if attributes.get("type", tarfile.REGTYPE) == tarfile.REGTYPE else 0
-        for key, value in attributes.items():
-            setattr(info, key, value)
-        self.members.append((info, data))
-
-
-def craft(source: Path, target: Path, edit) -> Path:
-    """A copy of the archive ``source`` at ``target`` after ``edit(contents)``."""
-    with tarfile.open(source) as tar:
-        members = [(info, tar.extractfile(info).read()) for info in tar.getmembers()]
-    manifest = json.loads(members.pop()[1])
-    contents = Contents(members, manifest)
-    edit(contents)
-    raw = contents.raw_manifest
-    if raw is None:
-        raw = json.dumps(contents.manifest, ensure_ascii=False).encode()
-    with tarfile.open(target, "w", format=tarfile.PAX_FORMAT) as tar:
-        for info, data in contents.members:
-            tar.addfile(info, io.BytesIO(data) if info.isreg() else None)
-        info = tarfile.TarInfo("manifest.json")
-        info.size = len(raw)
-        tar.addfile(info, io.BytesIO(raw))
-    return target
 
 
 # Names in the manifest, with the tar member renamed to match (the archive is consistent apart from the name).
