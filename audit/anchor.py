@@ -16,6 +16,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from audit.models import AuditEntry
 from core.db import db, utcnow
 
 _FIELDS = {"anchored_dt": str, "seq": int, "hash": str, "mac": str}
+_HEX64 = re.compile(r"[0-9a-f]{64}")
 
 
 class AnchorError(Exception):
@@ -76,6 +78,8 @@ def _parse(text: str) -> dict | None:
     if not isinstance(record, dict) or set(record) != set(_FIELDS):
         return None
     if not all(type(record[name]) is kind for name, kind in _FIELDS.items()):  # noqa: E721 (bool is no int)
+        return None
+    if not all(_HEX64.fullmatch(record[name]) for name in ("hash", "mac")):
         return None
     return record
 

@@ -102,8 +102,9 @@ def _edit_line(path, number, change):
     (lambda path: path.write_text("\n".join(path.read_text().splitlines()[1:]) + "\n"), "line 1, fails its HMAC"),
     (lambda path: _edit_line(path, 1, lambda line: line[:40]), "line 2, is not an anchor"),
     (lambda path: path.write_text(path.read_text() + '{"seq": true}\n'), "line 3, is not an anchor"),
+    (lambda path: _edit_line(path, 1, lambda line: line.replace('"mac": "', '"mac": "港')), "line 2, is not an anchor"),
 ], ids=["an anchored seq lowered", "a mac replaced", "the first line removed", "a line cut short",
-        "a line added"])
+        "a line added", "a mac not in hex"])
 def test_a_changed_anchor_file_is_found(app, client, auth, anchor_file, change, message):
     _anchored(app, client, auth, 1)
     _two_more(client, auth, "late")
