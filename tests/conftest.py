@@ -30,6 +30,8 @@ def app(database_uri, tmp_path_factory):
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": database_uri,
         "UPLOAD_DIR": str(tmp_path_factory.mktemp("uploads")),
+        # Anchors of the suite's throwaway chains never land in the checkout's instance folder.
+        "AUDIT_ANCHOR_FILE": str(tmp_path_factory.mktemp("audit") / "anchors.jsonl"),
     })
     with app.app_context():
         from checklists.service import sync_from_files
