@@ -2,7 +2,7 @@ from marshmallow import Schema, fields, validate
 
 from accounts.models import ROLES
 from core.api import PartialUpdate
-from core.text import Text
+from core.text import Email, Text
 
 
 class TokenRequestSchema(Schema):
@@ -22,7 +22,7 @@ class UserCreateSchema(Schema):
     )
     password = Text(required=True, load_only=True, validate=validate.Length(min=8, max=256))
     full_name = Text(validate=validate.Length(max=100), load_default="")
-    email = fields.Email(load_default=None)
+    email = Email(load_default=None)
     roles = fields.List(Text(validate=validate.OneOf(ROLES)), required=True, validate=validate.Length(min=1))
 
 
@@ -30,7 +30,7 @@ class UserUpdateSchema(PartialUpdate, Schema):
     """What an administrator changes; a new password or ``is_active: false`` also revokes the user's tokens."""
 
     full_name = Text(validate=validate.Length(min=1, max=100))
-    email = fields.Email(allow_none=True)
+    email = Email(allow_none=True)
     roles = fields.List(Text(validate=validate.OneOf(ROLES)), validate=validate.Length(min=1))
     is_active = fields.Boolean(metadata={"description": "false: the user can no longer log in; tokens stop working"})
     password = Text(load_only=True, validate=validate.Length(min=8, max=256),

@@ -61,6 +61,10 @@ class Text(fields.String):
         return loaded
 
 
+class Email(Text, fields.Email):
+    """An e-mail address field with the same check (marshmallow's own lets any character into the domain)."""
+
+
 def problems(data) -> dict | list:
     """Messages for every bad string in ``data`` (nested dicts and lists), keyed like marshmallow's errors:
     ``{"findings": {0: {"description": ["contains ..."]}}}``. A bad key is reported under its ``repr``."""
