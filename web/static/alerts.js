@@ -7,7 +7,7 @@
   const findingUrl = list.dataset.findingUrl;  // ".../findings/0": 0 is replaced by the finding's id
   const lang = document.documentElement.lang;
   // The zone's time (TIMEZONE), as on every page, whatever the device's own time zone is.
-  const shown = {dateStyle: "medium", timeStyle: "short", timeZone: document.documentElement.dataset.timezone};
+  const shown = {dateStyle: "medium", timeStyle: "short", timeZone: list.dataset.timezone};
 
   function acknowledge(alert) {
     return App.api(`${api}/${encodeURIComponent(alert.id)}/ack`, {method: "POST", json: {}});
