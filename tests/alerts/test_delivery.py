@@ -194,7 +194,7 @@ HOSTILE_NAMES = {
     "encoded-word-lookalike": ("=?utf-8?q?=E6=B8=AF?= 化工\n有限公司", "=?utf-8?q?=E6=B8=AF?= 化工 有限公司"),
     "encoded-line-break": ("=?utf-8?q?=0D=0ABcc:_spy@evil.example?= 化工",
                            "=?utf-8?q?=0D=0ABcc:_spy@evil.example?= 化工"),
-    "long": ("港区" + "危险化学品储运" * 40 + "有限公司", "港区" + "危险化学品储运" * 40 + "有限公司"),
+    "long": ("港区" + "危险化学品储运" * 27 + "有限公司", "港区" + "危险化学品储运" * 27 + "有限公司"),  # 195 of 200
 }
 
 
