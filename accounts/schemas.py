@@ -2,46 +2,47 @@ from marshmallow import Schema, fields, validate
 
 from accounts.models import ROLES
 from core.api import PartialUpdate
+from core.text import Email, Text
 
 
 class TokenRequestSchema(Schema):
-    username = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    password = fields.String(required=True, load_only=True, validate=validate.Length(min=1, max=256))
+    username = Text(required=True, validate=validate.Length(min=1, max=64))
+    password = Text(required=True, load_only=True, validate=validate.Length(min=1, max=256))
 
 
 class TokenSchema(Schema):
-    token = fields.String(dump_only=True)
-    token_type = fields.String(dump_only=True, dump_default="Bearer")
+    token = Text(dump_only=True)
+    token_type = Text(dump_only=True, dump_default="Bearer")
     expires_dt = fields.AwareDateTime(dump_only=True)
 
 
 class UserCreateSchema(Schema):
-    username = fields.String(
+    username = Text(
         required=True, validate=validate.Regexp(r"^[A-Za-z0-9_.-]{2,64}$", error="2-64 letters, digits, _ . -")
     )
-    password = fields.String(required=True, load_only=True, validate=validate.Length(min=8, max=256))
-    full_name = fields.String(validate=validate.Length(max=100), load_default="")
-    email = fields.Email(load_default=None)
-    roles = fields.List(fields.String(validate=validate.OneOf(ROLES)), required=True, validate=validate.Length(min=1))
+    password = Text(required=True, load_only=True, validate=validate.Length(min=8, max=256))
+    full_name = Text(validate=validate.Length(max=100), load_default="")
+    email = Email(load_default=None)
+    roles = fields.List(Text(validate=validate.OneOf(ROLES)), required=True, validate=validate.Length(min=1))
 
 
 class UserUpdateSchema(PartialUpdate, Schema):
     """What an administrator changes; a new password or ``is_active: false`` also revokes the user's tokens."""
 
-    full_name = fields.String(validate=validate.Length(min=1, max=100))
-    email = fields.Email(allow_none=True)
-    roles = fields.List(fields.String(validate=validate.OneOf(ROLES)), validate=validate.Length(min=1))
+    full_name = Text(validate=validate.Length(min=1, max=100))
+    email = Email(allow_none=True)
+    roles = fields.List(Text(validate=validate.OneOf(ROLES)), validate=validate.Length(min=1))
     is_active = fields.Boolean(metadata={"description": "false: the user can no longer log in; tokens stop working"})
-    password = fields.String(load_only=True, validate=validate.Length(min=8, max=256),
-                             metadata={"description": "a new password (at least 8 characters)"})
+    password = Text(load_only=True, validate=validate.Length(min=8, max=256),
+                   metadata={"description": "a new password (at least 8 characters)"})
 
 
 class UserSchema(Schema):
     id = fields.Integer(dump_only=True)
-    username = fields.String(dump_only=True)
-    full_name = fields.String(dump_only=True)
-    email = fields.String(dump_only=True, allow_none=True)
-    roles = fields.List(fields.String(), dump_only=True)
+    username = Text(dump_only=True)
+    full_name = Text(dump_only=True)
+    email = Text(dump_only=True, allow_none=True)
+    roles = fields.List(Text(), dump_only=True)
     is_active = fields.Boolean(dump_only=True)
 
 
@@ -49,5 +50,5 @@ class UserRefSchema(Schema):
     """A user as shown inside other resources."""
 
     id = fields.Integer(dump_only=True)
-    username = fields.String(dump_only=True)
-    full_name = fields.String(dump_only=True)
+    username = Text(dump_only=True)
+    full_name = Text(dump_only=True)

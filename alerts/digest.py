@@ -19,6 +19,7 @@ from alerts.models import AlertPreference, Delivery, Digest
 from alerts.raising import dialect_insert
 from alerts.sources import SOURCES, Source
 from core.db import UTCDateTime, db
+from core.text import one_line
 from core.time import local_date, zone
 
 LISTED = 20  # items listed per section; the rest are counted
@@ -54,7 +55,7 @@ def _lines(source: Source, heading: str, rows, count: int, today: date) -> list[
     for subject_id, deadline in rows:
         subject = described.get(subject_id)
         if subject is not None:
-            lines.append(f"- {subject.reference} {subject.enterprise_name}：{subject.summary}"
+            lines.append(f"- {subject.reference} {one_line(subject.enterprise_name)}：{one_line(subject.summary)}"
                          f"（期限 {deadline.isoformat()}，{standing(deadline, today)}）")
     if count > len(rows):
         lines.append(f"……及其他 {count - len(rows)} 项")
@@ -79,7 +80,7 @@ def compose(user: User, today: date) -> tuple[str, str] | None:
     if not body:
         return None
     subject = f"【每日汇总】{today.isoformat()}：已逾期 {totals['overdue']} 项，即将到期 {totals['due_soon']} 项"
-    greeting = [f"{user.full_name}，您好：", "", f"截至 {today.isoformat()}，与您相关的未完成事项如下：", ""]
+    greeting = [f"{one_line(user.full_name)}，您好：", "", f"截至 {today.isoformat()}，与您相关的未完成事项如下：", ""]
     footer = ["您选择了每日汇总，因此不再逐条收到提醒邮件；站内提醒照常。"]
     return subject, "\n".join(greeting + body + footer)
 

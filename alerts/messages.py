@@ -1,4 +1,9 @@
-"""The words of an alert, in Chinese, for e-mail subjects, e-mail bodies and webhooks."""
+"""The words of an alert, in Chinese, for e-mail subjects, e-mail bodies and webhooks.
+
+User text (an enterprise's or a water body's name) is put on one line (``core.text.one_line``): a line break in
+it would break the e-mail subject, or add a line of its own to the message ("整改期限：..." that nobody set).
+Times are the zone's (``core.time``).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,8 @@ from alerts import rules
 from alerts.channels import Message
 from alerts.models import Alert
 from alerts.sources import Subject, by_type
-from core.time import local_date
+from core.text import one_line
+from core.time import local_date, local_time
 
 STAGE_TITLES = {rules.REMINDER: "即将到期", rules.OVERDUE: "已逾期", rules.ESCALATION: "逾期升级督办"}
 ACTIONS = {
@@ -34,9 +40,9 @@ def title(alert: Alert) -> str:
 def text(alert: Alert, subject: Subject) -> str:
     """The body: enterprise, item, deadline and how it stands on the day the alert was raised, what to do."""
     stage = rules.stage_of(alert.kind)
-    lines = [f"企业：{subject.enterprise_name}"] if subject.enterprise_name else []
+    lines = [f"企业：{one_line(subject.enterprise_name)}"] if subject.enterprise_name else []
     lines += [
-        f"{subject.reference}：{subject.summary}",
+        f"{subject.reference}：{one_line(subject.summary)}",
         f"整改期限：{alert.deadline.isoformat()}（{standing(alert.deadline, local_date(alert.raised_dt))}）",
         ACTIONS[stage].format(days=rules.days_of(alert.kind)),
     ]
@@ -45,13 +51,14 @@ def text(alert: Alert, subject: Subject) -> str:
 
 def for_alert(alert: Alert, subject: Subject, key: str) -> Message:
     """The message of ``alert`` about ``subject``; ``key`` identifies the delivery across retries."""
+    name = one_line(subject.enterprise_name)
     return Message(
         key=key,
-        subject=f"{title(alert)}{subject.enterprise_name + '：' if subject.enterprise_name else ''}{subject.reference}",
+        subject=f"{title(alert)}{name + '：' if name else ''}{subject.reference}",
         text=text(alert, subject),
         data={"alert_id": alert.id, "kind": alert.kind, "stage": rules.stage_of(alert.kind),
               "subject_type": alert.subject_type, "subject_id": alert.subject_id,
               "deadline": alert.deadline.isoformat(), "enterprise_id": alert.enterprise_id,
               "enterprise_name": subject.enterprise_name, "summary": subject.summary,
-              "raised_dt": alert.raised_dt.isoformat()},
+              "raised_dt": local_time(alert.raised_dt).isoformat()},
     )

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from core.db import db
+from core.text import one_line
 from enterprises.models import Enterprise
 from inspections.models import Finding, Inspection
 
@@ -71,7 +72,7 @@ def _describe_findings(ids: Iterable[int]) -> dict[int, Subject]:
 
 
 def _shorten(text: str, limit: int = 80) -> str:
-    text = " ".join(text.split())
+    text = one_line(text)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

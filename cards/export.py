@@ -1,4 +1,7 @@
-"""The card ledger as an Excel workbook (openpyxl): Chinese headers, one row per card with its reasons."""
+"""The card ledger as an Excel workbook (openpyxl): Chinese headers, one row per card with its reasons.
+
+Rows go through ``core.xlsx.append_row``: user text stays text, times are the zone's.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +10,8 @@ import io
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+
+from core.xlsx import append_row
 
 COLOUR_ZH = {"yellow": "黄牌", "red": "红牌"}
 STATUS_ZH = {"active": "持牌中", "lifted": "已摘牌"}
@@ -28,7 +33,7 @@ COLUMNS = [
     ("发牌日期", 12, lambda c: c.issued_on),
     ("持牌天数", 10, lambda c: c.days_held),
     ("整改期限", 12, lambda c: c.rectification_due),
-    ("升级为红牌", 20, lambda c: c.escalated_dt.replace(tzinfo=None) if c.escalated_dt else None),
+    ("升级为红牌", 20, lambda c: c.escalated_dt),
     ("摘牌日期", 12, lambda c: c.lifted_on),
     ("摘牌原因", 30, lambda c: c.lift_reason),
     ("触发规则及原因", 60, lambda c: "\n".join(f"[{r.rule_id}] {r.text_zh}" for r in c.reasons)),
@@ -38,19 +43,21 @@ COLUMNS = [
 
 
 def workbook_bytes(cards) -> bytes:
+    """The ledger of ``cards`` (with their enterprise and reasons loaded) as the bytes of an XLSX file."""
     book = Workbook()
     sheet = book.active
     sheet.title = "红黄牌台账"
-    sheet.append([header for header, _, _ in COLUMNS])
+    append_row(sheet, [header for header, _, _ in COLUMNS])
     for index, (_, width, _) in enumerate(COLUMNS, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = width
         sheet.cell(row=1, column=index).font = Font(bold=True)
     for card in cards:
-        sheet.append([value(card) for _, _, value in COLUMNS])
-        for cell in sheet[sheet.max_row]:
+        for cell in append_row(sheet, [value(card) for _, _, value in COLUMNS]):
             cell.alignment = Alignment(wrap_text=True, vertical="top")
             if cell.column_letter in ("I", "K", "M"):
                 cell.number_format = "yyyy-mm-dd"
+            elif cell.column_letter == "L":
+                cell.number_format = "yyyy-mm-dd hh:mm"
         sheet.cell(row=sheet.max_row, column=6).fill = FILL[card.colour]
     sheet.freeze_panes = "C2"
     sheet.auto_filter.ref = sheet.dimensions

@@ -3,38 +3,39 @@ from marshmallow import Schema, fields, validate
 from accounts.schemas import UserRefSchema
 from cards.models import COLOURS, STATUSES
 from core.api import ID
+from core.text import Text
 from enterprises.models import SECTORS
 
 
 class CardReasonSchema(Schema):
-    rule_id = fields.String()
-    colour = fields.String()
-    text_zh = fields.String()
-    text_en = fields.String()
+    rule_id = Text()
+    colour = Text()
+    text_zh = Text()
+    text_en = Text()
     finding_ids = fields.List(fields.Integer())
     card_ids = fields.List(fields.Integer())
     first_seen_dt = fields.AwareDateTime()
 
 
 class CardEventSchema(Schema):
-    action = fields.String()
-    colour = fields.String()
+    action = Text()
+    colour = Text()
     actor_id = fields.Integer(allow_none=True)
-    note = fields.String()
+    note = Text()
     created_dt = fields.AwareDateTime()
 
 
 class CardSchema(Schema):
     id = fields.Integer()
     enterprise_id = fields.Integer()
-    enterprise_name = fields.String(attribute="enterprise.name")
-    sector = fields.String(attribute="enterprise.sector")
-    zone = fields.String(attribute="enterprise.zone")
-    colour = fields.String()
-    issued_colour = fields.String()
-    status = fields.String()
-    origin = fields.String()
-    ruleset_version = fields.String()
+    enterprise_name = Text(attribute="enterprise.name")
+    sector = Text(attribute="enterprise.sector")
+    zone = Text(attribute="enterprise.zone")
+    colour = Text()
+    issued_colour = Text()
+    status = Text()
+    origin = Text()
+    ruleset_version = Text()
     issued_on = fields.Date()
     issued_by = fields.Nested(UserRefSchema, allow_none=True)
     days_held = fields.Integer()
@@ -42,30 +43,30 @@ class CardSchema(Schema):
     escalated_dt = fields.AwareDateTime(allow_none=True)
     lifted_on = fields.Date(allow_none=True)
     lifted_by = fields.Nested(UserRefSchema, allow_none=True)
-    lift_reason = fields.String()
+    lift_reason = Text()
     reinspection_id = fields.Integer(allow_none=True)
     reasons = fields.List(fields.Nested(CardReasonSchema))
     events = fields.List(fields.Nested(CardEventSchema))
 
 
 class CardQuerySchema(Schema):
-    colour = fields.String(validate=validate.OneOf(COLOURS))
-    status = fields.String(validate=validate.OneOf(STATUSES), metadata={"description": "active or lifted"})
-    sector = fields.String(validate=validate.OneOf(SECTORS))
-    zone = fields.String()
+    colour = Text(validate=validate.OneOf(COLOURS))
+    status = Text(validate=validate.OneOf(STATUSES), metadata={"description": "active or lifted"})
+    sector = Text(validate=validate.OneOf(SECTORS))
+    zone = Text()
     issued_since = fields.Date()
-    sort = fields.String(load_default="days_held", validate=validate.OneOf(("days_held", "issued")),
-                         metadata={"description": "days_held (longest first) or issued (newest first)"})
+    sort = Text(load_default="days_held", validate=validate.OneOf(("days_held", "issued")),
+                metadata={"description": "days_held (longest first) or issued (newest first)"})
 
 
 class ManualCardSchema(Schema):
     enterprise_id = fields.Integer(required=True, strict=True, validate=ID)
-    colour = fields.String(required=True, validate=validate.OneOf(COLOURS))
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=5000))
+    colour = Text(required=True, validate=validate.OneOf(COLOURS))
+    reason = Text(required=True, validate=validate.Length(min=1, max=5000))
 
 
 class LiftSchema(Schema):
-    reason = fields.String(required=True, validate=validate.Length(min=1, max=5000))
+    reason = Text(required=True, validate=validate.Length(min=1, max=5000))
     reinspection_id = fields.Integer(required=True, strict=True, validate=ID,
                                      metadata={"description": "the passing re-inspection of the enterprise"})
 
@@ -77,14 +78,14 @@ class PreviewRequestSchema(Schema):
 
 class PreviewEntrySchema(Schema):
     enterprise_id = fields.Integer()
-    enterprise_name = fields.String()
-    current = fields.String(allow_none=True)
-    proposed = fields.String(allow_none=True)
+    enterprise_name = Text()
+    current = Text(allow_none=True)
+    proposed = Text(allow_none=True)
     reasons = fields.List(fields.Nested(CardReasonSchema))
 
 
 class PreviewSchema(Schema):
-    ruleset_version = fields.String()
+    ruleset_version = Text()
     gained = fields.List(fields.Nested(PreviewEntrySchema))
     lost = fields.List(fields.Nested(PreviewEntrySchema))
     changed = fields.List(fields.Nested(PreviewEntrySchema))

@@ -1,28 +1,29 @@
 from marshmallow import Schema, fields, validate
 
+from core.text import Text
 from inspections.models import CATEGORIES, DOMAINS
 
 
 class ChecklistItemSchema(Schema):
     id = fields.Integer(dump_only=True)
-    code = fields.String(required=True, validate=validate.Regexp(r"^[A-Z0-9][A-Z0-9_.-]{0,39}$",
-                                                                 error="1-40 capitals, digits, _ . -"))
-    text_zh = fields.String(required=True, validate=validate.Length(min=1, max=2000))
-    text_en = fields.String(required=True, validate=validate.Length(min=1, max=2000))
-    category = fields.String(required=True, validate=validate.OneOf(CATEGORIES))
+    code = Text(required=True, validate=validate.Regexp(r"^[A-Z0-9][A-Z0-9_.-]{0,39}$",
+                                                     error="1-40 capitals, digits, _ . -"))
+    text_zh = Text(required=True, validate=validate.Length(min=1, max=2000))
+    text_en = Text(required=True, validate=validate.Length(min=1, max=2000))
+    category = Text(required=True, validate=validate.OneOf(CATEGORIES))
     is_major = fields.Boolean(required=True)
-    clause = fields.String(load_default="", validate=validate.Length(max=100))
+    clause = Text(load_default="", validate=validate.Length(max=100))
     default_deadline_days = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(1, 365))
     is_local = fields.Boolean(dump_only=True)
 
 
 class ChecklistVersionSchema(Schema):
     id = fields.Integer()
-    domain = fields.String()
-    standard = fields.String()
-    title_zh = fields.String()
-    title_en = fields.String()
-    version = fields.String()
+    domain = Text()
+    standard = Text()
+    title_zh = Text()
+    title_en = Text()
+    version = Text()
     effective_from = fields.Date()
     effective_to = fields.Date(allow_none=True)
 
@@ -36,4 +37,4 @@ class ChecklistQuerySchema(Schema):
 
 
 class DomainSchema(Schema):
-    domain = fields.String(validate=validate.OneOf(DOMAINS))
+    domain = Text(validate=validate.OneOf(DOMAINS))

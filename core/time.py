@@ -1,4 +1,8 @@
-"""The zone's local time: deadlines are calendar dates in ``TIMEZONE`` (default Asia/Shanghai)."""
+"""The zone's local time: deadlines are calendar dates in ``TIMEZONE`` (default Asia/Shanghai).
+
+Instants are stored in UTC; every time a person reads is the zone's wall-clock time, through :func:`local_time`
+(exports, messages) or Flask-Babel's filters on the pages, whose time zone is the same ``TIMEZONE``.
+"""
 
 from __future__ import annotations
 
@@ -25,9 +29,14 @@ def zone() -> ZoneInfo:
     return ZoneInfo(current_app.config["TIMEZONE"])
 
 
+def local_time(moment: datetime) -> datetime:
+    """``moment`` (an aware datetime) as the zone's wall-clock time, still aware (``+08:00``)."""
+    return moment.astimezone(zone())
+
+
 def local_date(moment: datetime | None = None) -> date:
     """The zone's calendar date at ``moment`` (now by default)."""
-    return (moment or utcnow()).astimezone(zone()).date()
+    return local_time(moment or utcnow()).date()
 
 
 def day_start(day: date) -> datetime:

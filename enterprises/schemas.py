@@ -1,6 +1,7 @@
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates
 
 from core.api import PartialUpdate
+from core.text import Text
 from enterprises import credit_code
 from enterprises.models import SECTORS
 
@@ -8,13 +9,13 @@ NOT_BLANK = validate.Regexp(r"^\s*\S", error="must not be blank")  # the name is
 
 
 class EnterpriseCreateSchema(Schema):
-    name = fields.String(required=True, validate=[validate.Length(min=1, max=200), NOT_BLANK])
-    credit_code = fields.String(required=True)
-    sector = fields.String(required=True, validate=validate.OneOf(SECTORS))
-    zone = fields.String(load_default="", validate=validate.Length(max=100))
-    address = fields.String(load_default="", validate=validate.Length(max=300))
-    contact_name = fields.String(load_default="", validate=validate.Length(max=100))
-    contact_phone = fields.String(load_default="", validate=validate.Length(max=40))
+    name = Text(required=True, validate=[validate.Length(min=1, max=200), NOT_BLANK])
+    credit_code = Text(required=True)
+    sector = Text(required=True, validate=validate.OneOf(SECTORS))
+    zone = Text(load_default="", validate=validate.Length(max=100))
+    address = Text(load_default="", validate=validate.Length(max=300))
+    contact_name = Text(load_default="", validate=validate.Length(max=100))
+    contact_phone = Text(load_default="", validate=validate.Length(max=40))
     latitude = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-90, 90))
     longitude = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-180, 180))
 
@@ -43,6 +44,6 @@ class EnterpriseSchema(EnterpriseCreateSchema):
 
 
 class EnterpriseQuerySchema(Schema):
-    q = fields.String(metadata={"description": "part of the name or of the credit code"})
-    sector = fields.String(validate=validate.OneOf(SECTORS))
-    zone = fields.String()
+    q = Text(metadata={"description": "part of the name or of the credit code"})
+    sector = Text(validate=validate.OneOf(SECTORS))
+    zone = Text()

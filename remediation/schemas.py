@@ -2,11 +2,12 @@ from marshmallow import Schema, ValidationError, fields, post_load, validate, va
 
 from accounts.schemas import UserRefSchema
 from core.api import ID, PartialUpdate
+from core.text import Text
 from core.time import within_years
 from remediation.models import KINDS, MEASURES, TASK_STATUSES
 from remediation.values import check_values
 
-_text = fields.String
+_text = Text
 # Years 1900-2099: the 12-month trend before a month of year 0 or after 9999 would leave the calendar.
 MONTH = validate.Regexp(r"^(19|20)\d{2}-(0[1-9]|1[0-2])$", error="give a month as YYYY-MM (1900-2099)")
 NOT_BLANK = validate.Regexp(r"^\s*\S", error="must not be blank")  # names and codes are stored stripped
@@ -103,7 +104,7 @@ class WaterBodyQuerySchema(Schema):
 class SampleCreateSchema(Schema):
     sampled_dt = fields.AwareDateTime(required=True, validate=within_years,
                                       metadata={"description": "when the sample was taken"})
-    values = fields.Dict(keys=fields.String(), required=True, metadata={
+    values = fields.Dict(keys=Text(), required=True, metadata={
         "description": "item code (GB 3838-2002 Table 1: ph, do, codmn, cod, bod5, nh3n, tp, tn, ...) -> "
                        "a number in the item's unit, or {\"value\": number, \"unit\": \"mg/L\"}"})
     note = _text(load_default="", validate=validate.Length(max=2000))
@@ -133,12 +134,12 @@ class EvaluationSchema(Schema):
     class_label_zh = _text(allow_none=True)
     grade = _text(allow_none=True)
     grade_zh = _text(allow_none=True)
-    item_classes = fields.Dict(keys=fields.String(), values=fields.Integer())
-    limiting_items = fields.List(fields.String(), metadata={"description": "items at the water class"})
-    main_pollutants = fields.List(fields.String(), metadata={"description": "up to 3 worst items, worse than III"})
-    exceedance = fields.Dict(keys=fields.String(), values=fields.Float(), metadata={
+    item_classes = fields.Dict(keys=Text(), values=fields.Integer())
+    limiting_items = fields.List(Text(), metadata={"description": "items at the water class"})
+    main_pollutants = fields.List(Text(), metadata={"description": "up to 3 worst items, worse than III"})
+    exceedance = fields.Dict(keys=Text(), values=fields.Float(), metadata={
         "description": "item -> (C - Class III limit) / Class III limit, for items above Class III"})
-    reference_classes = fields.Dict(keys=fields.String(), values=fields.Integer(allow_none=True), metadata={
+    reference_classes = fields.Dict(keys=Text(), values=fields.Integer(allow_none=True), metadata={
         "description": "classes of measured items the method leaves out for this water kind"})
 
 
@@ -239,9 +240,9 @@ class MonthSchema(Schema):
 
 
 class CurrentMonthSchema(MonthSchema):
-    limiting_items = fields.List(fields.String())
-    main_pollutants = fields.List(fields.String())
-    exceedance = fields.Dict(keys=fields.String(), values=fields.Float())
+    limiting_items = fields.List(Text())
+    main_pollutants = fields.List(Text())
+    exceedance = fields.Dict(keys=Text(), values=fields.Float())
 
 
 class FailingSchema(Schema):
@@ -256,7 +257,7 @@ class ClosureSchema(Schema):
     months_in_a_row = fields.Integer()
     months_required = fields.Integer()
     latest_month = _text(allow_none=True)
-    missing_months = fields.List(fields.String())
+    missing_months = fields.List(Text())
     failing = fields.List(fields.Nested(FailingSchema))
     reason_zh = _text()
     reason_en = _text()

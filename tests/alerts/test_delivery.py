@@ -1,5 +1,6 @@
 """Delivery through real servers on loopback: what arrives, and recovery after a channel was down."""
 
+import email.policy
 import json
 from datetime import timedelta
 
@@ -180,3 +181,70 @@ def test_webhook_body_forms():
     generic = webhook.body(message, "generic")
     assert generic == {"id": "delivery-1", "subject": "【隐患整改已逾期】", "text": "企业：甲", "kind": "overdue"}
     assert json.loads(json.dumps(generic, ensure_ascii=False)) == generic
+
+
+# Issue 12, item 11: user text with line breaks (or long enough to fold) in the subject and in the lines of a
+# message. Each name: (as stored, as the subject and the message lines show it).
+HOSTILE_NAMES = {
+    "header-injection": ("港区化工\r\nBcc: spy@evil.example\r\n\r\n有限公司",
+                         "港区化工 Bcc: spy@evil.example 有限公司"),
+    "forged-line": ("港区化工\n整改期限：2099-12-31（还剩 9999 天）", "港区化工 整改期限：2099-12-31（还剩 9999 天）"),
+    "unicode-line-separators": ("港区\u2028化工\u2029有限\x85公司\x1c", "港区 化工 有限 公司"),
+    "lone-cr": ("港区化工\r", "港区化工"),
+    "encoded-word-lookalike": ("=?utf-8?q?=E6=B8=AF?= 化工\n有限公司", "=?utf-8?q?=E6=B8=AF?= 化工 有限公司"),
+    "encoded-line-break": ("=?utf-8?q?=0D=0ABcc:_spy@evil.example?= 化工",
+                           "=?utf-8?q?=0D=0ABcc:_spy@evil.example?= 化工"),
+    "long": ("港区" + "危险化学品储运" * 27 + "有限公司", "港区" + "危险化学品储运" * 27 + "有限公司"),  # 195 of 200
+}
+
+
+@pytest.fixture(params=HOSTILE_NAMES, ids=list(HOSTILE_NAMES))
+def hostile_name_world(request, app, make_enterprise, make_finding, make_person):
+    """One overdue finding of an enterprise with a hostile name, a manager with an address: 2 e-mails, 1 hook."""
+    stored, shown = HOSTILE_NAMES[request.param]
+    make_person("safety_manager", email="li.na@port.example.cn")
+    make_finding(TODAY - timedelta(days=1), enterprise_id=make_enterprise(name=stored))
+    with app.app_context():
+        raising.scan(at(TODAY))
+    return shown
+
+
+def test_a_hostile_enterprise_name_does_not_stop_or_bend_its_e_mails(app, channels, hostile_name_world):
+    smtp, hook = channels
+    smtp.start()
+    assert _deliver(app, at(TODAY, 9, 1)) == {"sent": 3}
+    mails = smtp.wait_for(2)
+    assert sorted(to for _, (to,) in smtp.envelopes) == ["li.na@port.example.cn", "zhang.wei@port.example.cn"]
+    for mail in mails:
+        # the zero-width space keeps "=?...?=" from being decoded as an RFC 2047 encoded word
+        assert str(mail["Subject"]).replace("\u200b", "") == f"【隐患整改已逾期】{hostile_name_world}：隐患 #1"
+        assert mail["Bcc"] is None and len(mail.keys()) == len(set(mail.keys()))
+        assert mail.get_content().splitlines()[0] == f"企业：{hostile_name_world}"
+        assert mail.get_content().splitlines()[2] == "整改期限：2026-12-31（已逾期 1 天）"
+    raw = mails[0].as_bytes(policy=email.policy.SMTP)
+    assert all(len(line) <= 998 for line in raw.split(b"\r\n"))  # RFC 5322: folded, never one endless line
+    [document] = hook.received
+    assert document["subject"] == f"【隐患整改已逾期】{hostile_name_world}：隐患 #1"
+    assert document["text"].splitlines()[0] == f"企业：{hostile_name_world}"
+
+
+def test_a_hostile_enterprise_name_stays_on_its_line_in_robot_messages(app, channels, hostile_name_world,
+                                                                       monkeypatch):
+    smtp, hook = channels
+    monkeypatch.setitem(app.config, "ALERT_WEBHOOK_FORMAT", "robot")
+    smtp.start()
+    _deliver(app, at(TODAY, 9, 1))
+    [document] = hook.received
+    assert document["text"]["content"].splitlines() == [
+        f"【隐患整改已逾期】{hostile_name_world}：隐患 #1", f"企业：{hostile_name_world}",
+        "隐患 #1：储罐区防火堤破损", "整改期限：2026-12-31（已逾期 1 天）",
+        "请督促责任单位立即整改，或按规定申请延期。"]
+
+
+def test_times_in_messages_are_the_zones(app, channels, overdue_world):
+    """Issue 12, item 10: the e-mail's Date and the webhook's raised_dt carry the zone's time and offset."""
+    smtp, hook = channels
+    smtp.start()
+    _deliver(app, at(TODAY, 9, 1))
+    assert all(m["Date"].datetime.utcoffset() == timedelta(hours=8) for m in smtp.wait_for(5))
+    assert {d["raised_dt"] for d in hook.received} == {"2027-01-01T09:00:00+08:00"}

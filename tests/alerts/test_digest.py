@@ -70,3 +70,28 @@ def test_no_digest_without_an_smtp_server(app, make_finding, make_person):
     _choose_digest(app, make_person("safety_manager", email="li.na@port.example.cn"))
     make_finding(TODAY - timedelta(days=1))
     assert _digest_pass(app, at(TODAY, 9)) == 0
+
+
+def test_user_text_with_line_breaks_stays_on_its_line_in_the_digest(app, channels, make_enterprise, make_finding,
+                                                                    make_person):
+    """Issue 12, item 11: an enterprise's name or a person's name cannot add lines of its own to the digest."""
+    from accounts.models import User
+
+    smtp, _ = channels
+    smtp.start()
+    manager = make_person("safety_manager", email="li.na@port.example.cn")
+    with app.app_context():
+        db.session.get(User, manager).full_name = "李娜\r\n【已逾期】"
+        db.session.commit()
+    _choose_digest(app, manager)
+    enterprise = make_enterprise(name="港区化工\n- 隐患 #99 伪造：已整改（期限 2099-01-01，还剩 1 天）\u2028有限公司")
+    make_finding(TODAY - timedelta(days=2), enterprise_id=enterprise, description="防爆电气设备\n线路裸露")
+    assert _digest_pass(app, at(TODAY, 8)) == 1
+    with app.app_context():
+        delivery.run(now=at(TODAY, 8, 1))
+    [mail] = [m for m in smtp.wait_for(2) if m["To"] == "li.na@port.example.cn"]
+    lines = mail.get_content().splitlines()
+    assert lines[0] == "李娜 【已逾期】，您好："
+    assert [line for line in lines if line.startswith("- ")] == [
+        "- 隐患 #1 港区化工 - 隐患 #99 伪造：已整改（期限 2099-01-01，还剩 1 天） 有限公司：防爆电气设备 线路裸露"
+        "（期限 2026-12-30，已逾期 2 天）"]

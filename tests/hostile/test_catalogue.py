@@ -13,7 +13,8 @@ Entry keys: ``name``, ``kind``; ``method``, ``path`` (``{enterprise}``, ``{findi
 paths; ``{$repeat: [text, n]}``, ``{$nest: n}``), or ``raw`` text, or ``generate`` (a function below), or
 ``form`` and ``files``; ``content_type``; ``expect``: ``status``, ``where`` (dotted path into ``errors``),
 ``says`` (fragments of the message or page), and for accepted entries ``stored``, ``echo`` (response paths
-that must equal what was sent), ``page`` (escaped on this page) and ``files_inside_store``.
+that must equal what was sent), ``page`` (escaped on this page), ``files_inside_store`` and ``export`` (texts that
+the card ledger's XLSX must hold as text cells, never formulas).
 """
 
 from __future__ import annotations
@@ -286,6 +287,10 @@ def enterprises_xlsx_damaged(app):
     return xlsx_not_a_zip(app)
 
 
+def exports_enterprises_csv_noncharacter(app):
+    return _csv([ENTERPRISE_HEADER, ["化工\uffff有限公司", credit_code(900104), "危险化学品", "港区一片", "港口路1号"]])
+
+
 GENERATORS = {name: fn for name, fn in globals().items() if callable(fn) and not name.startswith("_")
               and fn.__module__ == __name__ and fn.__code__.co_varnames[:1] == ("app",)}
 
@@ -490,6 +495,24 @@ def check_stored(world, response, case, sent, files):
             assert fragment in html, f"{fragment!r} not on {path}"
         for fragment in page.get("lacks") or []:
             assert fragment not in html, f"{fragment!r} unescaped on {path}"
+    if expect.get("export"):
+        exports_check_ledger(world, expect["export"])
+
+
+def exports_check_ledger(world, texts):
+    """Each of ``texts`` is in the card ledger's XLSX as a text cell marked "quote prefix"; no cell is a formula."""
+    import openpyxl
+
+    response = world.client.get("/api/v1/cards/export.xlsx", headers=world.headers("safety_manager"))
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    sheet_xml = zipfile.ZipFile(io.BytesIO(response.data)).read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in sheet_xml and "<f " not in sheet_xml, "the ledger holds a formula"
+    cells = {cell.value: cell for row in openpyxl.load_workbook(io.BytesIO(response.data)).active.iter_rows()
+             for cell in row if isinstance(cell.value, str)}
+    for text in texts:
+        cell = cells.get(text.replace("\r", "\n"))  # XML reads a CR as LF
+        assert cell is not None, f"{text!r} is not in the ledger"
+        assert (cell.data_type, cell.quotePrefix) == ("s", True), (text, cell.data_type, cell.quotePrefix)
 
 
 def run_cli(app, case, tmp_path):

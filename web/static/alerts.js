@@ -6,6 +6,8 @@
   const api = list.dataset.api;
   const findingUrl = list.dataset.findingUrl;  // ".../findings/0": 0 is replaced by the finding's id
   const lang = document.documentElement.lang;
+  // The zone's time (TIMEZONE), as on every page, whatever the device's own time zone is.
+  const shown = {dateStyle: "medium", timeStyle: "short", timeZone: list.dataset.timezone};
 
   function acknowledge(alert) {
     return App.api(`${api}/${encodeURIComponent(alert.id)}/ack`, {method: "POST", json: {}});
@@ -17,7 +19,7 @@
     if (main.tagName === "A") main.href = findingUrl.replace(/0$/, String(alert.subject_id));
     main.appendChild(App.el("strong", "", alert.title || alert.kind));
     if (alert.text) main.appendChild(App.el("span", "desc", alert.text));
-    const facts = [alert.enterprise_name, alert.raised_dt ? new Date(alert.raised_dt).toLocaleString(lang) : ""];
+    const facts = [alert.enterprise_name, alert.raised_dt ? new Date(alert.raised_dt).toLocaleString(lang, shown) : ""];
     main.appendChild(App.el("span", "desc", facts.filter(Boolean).join(" · ")));
     li.appendChild(main);
     if (!alert.acked_dt) {
