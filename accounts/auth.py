@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Mapping
 from functools import wraps
 
@@ -40,9 +41,16 @@ def limit_failed_logins(view):
 
 
 @login_manager.user_loader
-def _load_session_user(user_id: str) -> User | None:
+def _load_session_user(session_id: str) -> User | None:
+    """The user of a browser session, if its id (``User.get_id``) still carries the user's current session
+    token: a new password, a deactivation or a logout replaces the token and so ends every older session."""
+    user_id, _, token = session_id.partition(":")
+    if not user_id.isdecimal() or not token:
+        return None  # a session from before alternative ids, or not ours
     user = db.session.get(User, int(user_id))
-    return user if user is not None and user.is_active else None
+    if user is None or not user.is_active or not hmac.compare_digest(user.session_token, token):
+        return None
+    return user
 
 
 @login_manager.request_loader

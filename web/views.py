@@ -22,6 +22,7 @@ from flask_wtf.csrf import generate_csrf
 
 from accounts import service as accounts
 from core import text
+from core.db import db
 from web import labels, nav
 from web.access import can, page, safe_next
 from web.blueprint import bp
@@ -167,6 +168,9 @@ def login():
 def logout():
     if PostForm().validate_on_submit():
         lang = session.get("lang")
+        if current_user.is_authenticated:
+            accounts.end_sessions(current_user)  # logging out ends the user's sessions on every device
+            db.session.commit()
         logout_user()
         session.clear()
         if lang:
