@@ -116,9 +116,14 @@ def _page_helpers():
 
 
 def _lang_url(code: str) -> str:
-    args = request.args.to_dict() | {"lang": code}
+    """This page in another language. Query parameters are kept as query parameters only: one named like
+    ``url_for``'s own (``_external``, ``_scheme``, ``_anchor``) or like a path part would change where the
+    link leads (or clash with the path part)."""
+    view_args = request.view_args or {}
+    args = {key: value for key, value in request.args.to_dict().items()
+            if not key.startswith("_") and key not in view_args} | {"lang": code}
     if request.endpoint and request.endpoint.startswith("web.") and request.method == "GET":
-        return url_for(request.endpoint, **(request.view_args or {}), **args)
+        return url_for(request.endpoint, **view_args, **args)
     return url_for("web.home", lang=code)
 
 
