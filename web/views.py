@@ -21,6 +21,7 @@ from flask_login import current_user, login_user, logout_user
 from flask_wtf.csrf import generate_csrf
 
 from accounts import service as accounts
+from accounts.auth import limit_failed_logins, login_failed, remember_device
 from core import text
 from core.db import db
 from web import labels, nav
@@ -153,13 +154,16 @@ def home():
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limit_failed_logins
 def login():
     form = LoginForm()
     if form.validate_on_submit():
         user = accounts.authenticate(form.username.data.strip(), form.password.data)
         if user is None:
+            login_failed()
             flash(_("Unknown username or wrong password."), "error")
         else:
+            remember_device(user.username)
             lang = session.get("lang")
             session.clear()  # a fresh session at login: nothing carried over from before (session fixation)
             if lang:
@@ -223,6 +227,11 @@ def _error_page(status: int, message: str):
 @bp.errorhandler(403)
 def _forbidden(_exc):
     return _error_page(403, _("This page is not for your role."))
+
+
+@bp.errorhandler(429)
+def _too_many(_exc):
+    return _error_page(429, _("Too many failed logins. Wait a minute and try again."))
 
 
 @bp.errorhandler(404)
