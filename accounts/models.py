@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -9,6 +10,11 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from core.db import UTCDateTime, db, utcnow
 
 ROLES = ("inspector", "safety_manager", "env_staff", "admin")
+
+
+def new_session_token() -> str:
+    """A fresh random value for ``User.session_token`` (22 URL-safe characters)."""
+    return secrets.token_urlsafe(16)
 
 
 class User(UserMixin, db.Model):
@@ -21,9 +27,16 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     is_active: Mapped[bool] = mapped_column(default=True)
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Part of every browser session's user id (``get_id``); a new value ends all of the user's sessions.
+    session_token: Mapped[str] = mapped_column(sa.String(32), default=new_session_token)
     role_rows: Mapped[list[UserRole]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="UserRole.role"
     )
+
+    def get_id(self) -> str:
+        """Flask-Login's alternative id, kept in the session (and a remember cookie if one were set):
+        ``"<id>:<session_token>"``. A session whose token is not the user's current one is no session."""
+        return f"{self.id}:{self.session_token}"
 
     @property
     def roles(self) -> list[str]:

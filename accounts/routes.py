@@ -3,7 +3,7 @@ from flask.views import MethodView
 from flask_login import current_user
 
 from accounts import service
-from accounts.auth import limit_failed_logins, roles_required
+from accounts.auth import limit_failed_logins, login_failed, remember_device, roles_required
 from accounts.models import User
 from accounts.schemas import TokenRequestSchema, TokenSchema, UserCreateSchema, UserSchema, UserUpdateSchema
 from core.api import Blueprint, public
@@ -24,14 +24,17 @@ class Tokens(MethodView):
     @blp.arguments(TokenRequestSchema)
     @blp.response(201, TokenSchema)
     @blp.alt_response(401, description="Unknown user or wrong password")
-    @blp.alt_response(429, description="Too many failed logins from this address for this user")
+    @blp.alt_response(429, description="Too many failed logins for this user from this client, or for this user "
+                                       "from everywhere (see LOGIN_RATE_LIMIT and LOGIN_ACCOUNT_RATE_LIMIT)")
     def post(self, data):
         """Log in with username and password; returns a bearer token that expires."""
         user = service.authenticate(data["username"], data["password"])
         if user is None:
+            login_failed()
             raise BadCredentials("unknown username or wrong password")
         token, row = service.issue_token(user, current_app.config["TOKEN_TTL_HOURS"])
         db.session.commit()
+        remember_device(user.username)
         return {"token": token, "expires_dt": row.expires_dt}
 
     @blp.response(204)

@@ -9,7 +9,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from accounts.models import ROLES, ApiToken, User, UserRole
+from accounts.models import ROLES, ApiToken, User, UserRole, new_session_token
 from audit import service as audit
 from core.db import db, utcnow
 from core.errors import Conflict, Invalid, NotFound
@@ -51,10 +51,16 @@ def get_user(user_id: int) -> User:
 _AUDITED_USER = ("full_name", "email", "is_active", "roles")
 
 
+def end_sessions(user: User) -> None:
+    """End every browser session of ``user`` at once, on every device: their session id carries the old
+    session token (``User.get_id``), which no longer matches. Reactivating the user brings none back."""
+    user.session_token = new_session_token()
+
+
 def update_user(user: User, data: dict, actor_id: int) -> User:
     """An administrator changes a user. A new password or a deactivation revokes every token the user holds
-    (a browser session ends with the next page, see ``accounts.auth``). Administrators cannot lock themselves
-    out: another administrator has to take their role or deactivate them."""
+    and ends every browser session (``end_sessions``). Administrators cannot lock themselves out: another
+    administrator has to take their role or deactivate them."""
     data = dict(data)
     if user.id == actor_id and ("admin" not in data.get("roles", ["admin"]) or data.get("is_active") is False):
         raise Conflict("you cannot take away your own admin role or deactivate yourself; ask another "
@@ -71,6 +77,7 @@ def update_user(user: User, data: dict, actor_id: int) -> User:
     if password is not None:
         user.password_hash = generate_password_hash(password)
     if password is not None or not user.is_active:
+        end_sessions(user)
         db.session.execute(sa.update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_dt.is_(None))
                            .values(revoked_dt=utcnow()))
     db.session.flush()

@@ -16,7 +16,7 @@ class ConfigError(RuntimeError):
     """Raised for a setting that cannot work; the message names the variable and the fix."""
 
 
-def _int(env: dict, name: str, default: int) -> int:
+def _int(env: dict, name: str, default: int, minimum: int = 1) -> int:
     raw = env.get(name)
     if raw in (None, ""):
         return default
@@ -24,8 +24,8 @@ def _int(env: dict, name: str, default: int) -> int:
         value = int(raw)
     except ValueError:
         raise ConfigError(f"{name}={raw!r} is not a whole number") from None
-    if value <= 0:
-        raise ConfigError(f"{name}={raw!r} must be greater than zero")
+    if value < minimum:
+        raise ConfigError(f"{name}={raw!r} must be at least {minimum}")
     return value
 
 
@@ -135,6 +135,38 @@ def _audit_anchor_settings(env: dict, instance: Path) -> dict:
     _writable_dir("the folder of AUDIT_ANCHOR_FILE", str(path.parent))
     return {"AUDIT_ANCHOR_KEY": key, "AUDIT_ANCHOR_FILE": str(path)}
 
+def _login_settings(env: dict) -> dict:
+    """Failed-login limits (``accounts.auth.limit_failed_logins``), where they are counted, and how many
+    reverse proxies' ``X-Forwarded-For`` to trust for the client address they are counted by."""
+    from limits import parse_many
+    from limits.storage import SCHEMES
+
+    settings = {"LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT") or "10 per minute",
+                "LOGIN_ACCOUNT_RATE_LIMIT": env.get("LOGIN_ACCOUNT_RATE_LIMIT") or "50 per hour"}
+    for name, value in settings.items():
+        try:
+            parse_many(value)
+        except ValueError:
+            raise ConfigError(f"{name}={value!r} is not a rate limit (e.g. '10 per minute')") from None
+    storage = env.get("RATE_LIMIT_STORAGE_URI") or "memory://"
+    if storage.partition("://")[0] not in SCHEMES:
+        raise ConfigError(f"RATE_LIMIT_STORAGE_URI={storage!r} is not a storage the limiter knows "
+                          "(memory:// for one process, redis://host:6379 for several workers)")
+    return settings | {"RATE_LIMIT_STORAGE_URI": storage, "TRUSTED_PROXIES": _int(env, "TRUSTED_PROXIES", 0, 0)}
+
+
+def _deadline_settings(env: dict) -> dict:
+    """Default rectification deadlines and the latest deadline anyone may set, in days, per severity."""
+    settings = {"DEADLINE_DAYS_GENERAL": _int(env, "DEADLINE_DAYS_GENERAL", 15),
+                "DEADLINE_DAYS_MAJOR": _int(env, "DEADLINE_DAYS_MAJOR", 90),
+                "DEADLINE_MAX_DAYS_GENERAL": _int(env, "DEADLINE_MAX_DAYS_GENERAL", 60),
+                "DEADLINE_MAX_DAYS_MAJOR": _int(env, "DEADLINE_MAX_DAYS_MAJOR", 365)}
+    for severity in ("GENERAL", "MAJOR"):
+        usual, most = settings[f"DEADLINE_DAYS_{severity}"], settings[f"DEADLINE_MAX_DAYS_{severity}"]
+        if usual > most:
+            raise ConfigError(f"DEADLINE_DAYS_{severity}={usual} is more than DEADLINE_MAX_DAYS_{severity}={most}")
+    return settings
+
 
 def load(instance_path: str, root_path: str, env: dict | None = None) -> dict:
     """Build the Flask config mapping from ``env`` (default ``os.environ``)."""
@@ -153,16 +185,14 @@ def load(instance_path: str, root_path: str, env: dict | None = None) -> dict:
         "TIMEZONE": tz_name,
         "TOKEN_TTL_HOURS": _int(env, "TOKEN_TTL_HOURS", 12),
         "MAX_CONTENT_LENGTH": _int(env, "MAX_UPLOAD_MB", 25) * 1024 * 1024,
-        "DEADLINE_DAYS_GENERAL": _int(env, "DEADLINE_DAYS_GENERAL", 15),
-        "DEADLINE_DAYS_MAJOR": _int(env, "DEADLINE_DAYS_MAJOR", 90),
+        **_deadline_settings(env),
         "MAX_PHOTO_PIXELS": _int(env, "MAX_PHOTO_PIXELS", 50_000_000),
         "MAX_PHOTOS_PER_FINDING": _int(env, "MAX_PHOTOS_PER_FINDING", 10),
         "PHOTO_KEEP_ORIGINALS": _bool(env, "PHOTO_KEEP_ORIGINALS", False),
         "CARD_RULESET": env.get("CARD_RULESET") or None,
         # Unset: secure cookies except in debug and tests; plain-HTTP LAN servers need false.
         "WEB_SECURE_COOKIES": _bool(env, "SESSION_COOKIE_SECURE", None),
-        "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT") or "10 per minute",
-        "RATE_LIMIT_STORAGE_URI": env.get("RATE_LIMIT_STORAGE_URI") or "memory://",
+        **_login_settings(env),
         # Alerts (issue 6): reminders before a deadline, escalations after it, channels, digest, scheduler.
         **_mail_settings(env),
         "ALERT_WEBHOOK_URLS": _urls(env, "ALERT_WEBHOOK_URLS"),

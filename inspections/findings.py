@@ -8,15 +8,17 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import lazyload, selectinload
 
 from audit import service as audit
 from cards import service as cards
 from core.db import db, utcnow
-from core.errors import Conflict, Invalid, NotFound
+from core.errors import Conflict, Forbidden, Invalid, NotFound
 from core.time import day_start, local_date
 from inspections.models import ExtensionRequest, Finding, FindingEvent, Inspection, overdue_clause
+from risk_rules.dates import DeadlineLimits, extension_window
 
 # (current status, action) -> next status
 TRANSITIONS = {
@@ -75,12 +77,35 @@ def transition(finding: Finding, action: str, actor_id: int, note: str = "") -> 
     return finding
 
 
+def deadline_limits() -> DeadlineLimits:
+    """The latest deadlines anyone may set (``DEADLINE_MAX_DAYS_GENERAL`` / ``_MAJOR``), from the settings."""
+    config = current_app.config
+    return DeadlineLimits(general=config["DEADLINE_MAX_DAYS_GENERAL"], major=config["DEADLINE_MAX_DAYS_MAJOR"])
+
+
+def _extension_problem(finding: Finding, new_deadline: date):
+    """Why ``new_deadline`` cannot be a new deadline for ``finding`` today (a lazy text), or ``None``."""
+    today = local_date()
+    first, last = extension_window(finding.deadline, today, finding.severity, deadline_limits())
+    if new_deadline < first:
+        return _l("the new deadline must be after the current one (%(deadline)s) and after today (%(today)s)",
+                  deadline=finding.deadline, today=today)
+    if new_deadline > last and finding.severity == "major":
+        return _l("a major hazard's deadline may be set at most %(days)s days ahead, until %(last)s",
+                  days=(last - today).days, last=last)
+    if new_deadline > last:
+        return _l("a general hazard's deadline may be set at most %(days)s days ahead, until %(last)s",
+                  days=(last - today).days, last=last)
+    return None
+
+
 def request_extension(finding: Finding, new_deadline: date, reason: str, actor_id: int) -> ExtensionRequest:
+    """Ask for ``new_deadline``: after the current deadline and today, within ``deadline_limits``."""
     if finding.status == "verified":
         raise Conflict(_l("a closed finding needs no extension"))
-    if new_deadline <= finding.deadline:
-        raise Invalid(_l("the new deadline must be after the current one (%(deadline)s)", deadline=finding.deadline),
-                      field="new_deadline")
+    problem = _extension_problem(finding, new_deadline)
+    if problem is not None:
+        raise Invalid(problem, field="new_deadline")
     if any(ext.status == "pending" for ext in finding.extensions):
         raise Conflict(_l("an extension request for this finding is already waiting for a decision"))
     extension = ExtensionRequest(requested_deadline=new_deadline, previous_deadline=finding.deadline,
@@ -94,10 +119,19 @@ def request_extension(finding: Finding, new_deadline: date, reason: str, actor_i
 
 
 def decide_extension(finding: Finding, approved: bool, note: str, actor_id: int) -> ExtensionRequest:
+    """Approve or reject the pending request. Nobody decides their own request (whatever roles they hold),
+    and an approval is refused when the requested date is no longer a possible new deadline today (it has
+    passed while the request waited, or the finding's severity now allows less): reject it and ask again."""
     pending = [ext for ext in finding.extensions if ext.status == "pending"]
     if not pending:
         raise Conflict(_l("this finding has no pending extension request"))
     extension = pending[0]
+    if extension.requested_by_id == actor_id:
+        raise Forbidden(_l("nobody decides their own extension request; another safety manager decides"))
+    problem = _extension_problem(finding, extension.requested_deadline) if approved else None
+    if problem is not None:
+        raise Conflict(_l("the requested deadline cannot be approved: %(reason)s; reject it and ask again",
+                          reason=problem))
     before = audit.snapshot(finding, _AUDITED)
     extension.status = "approved" if approved else "rejected"
     extension.decided_by_id, extension.decided_dt, extension.decision_note = actor_id, utcnow(), note

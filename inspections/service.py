@@ -17,6 +17,7 @@ from core.db import db
 from core.errors import Conflict, Invalid, NotFound
 from core.time import local_date
 from enterprises import service as enterprises
+from inspections.findings import deadline_limits
 from inspections.models import ChecklistResult, Finding, FindingEvent, Inspection
 from photos import service as photos
 
@@ -50,14 +51,19 @@ def _stored(client_id: str, digest: str, inspector_id: int) -> Inspection | None
 
 
 def _deadline(finding: dict, severity: str, found_on, item) -> date:
-    """The deadline the inspector set, else the checklist item's usual one, else the default for the severity."""
+    """The deadline the inspector set, else the checklist item's usual one, else the default for the severity;
+    never later than the severity's limit after the inspection date (``deadline_limits``)."""
+    latest = deadline_limits().latest(severity, found_on)
     if finding["deadline"] is not None:
         if finding["deadline"] < found_on:
             raise Invalid("the rectification deadline is before the inspection date", field="findings")
+        if finding["deadline"] > latest:
+            raise Invalid(f"the rectification deadline {finding['deadline']} is too far ahead: a {severity} hazard "
+                          f"found on {found_on} must be rectified by {latest}", field="findings")
         return finding["deadline"]
     days = item.default_deadline_days if item is not None and severity == "general" else None
     days = days or current_app.config["DEADLINE_DAYS_MAJOR" if severity == "major" else "DEADLINE_DAYS_GENERAL"]
-    return found_on + timedelta(days=days)
+    return min(found_on + timedelta(days=days), latest)
 
 
 def _checklist_items(data: dict, found_on) -> dict:

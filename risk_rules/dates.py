@@ -9,7 +9,8 @@ of every day: 2026-03-01T16:30Z is already 2026-03-02 in the zone.
 from __future__ import annotations
 
 import calendar
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 ZONE_TZ = ZoneInfo("Asia/Shanghai")
@@ -63,3 +64,29 @@ def is_overdue(status: str, deadline: date, today: date) -> bool:
     ``inspections.models.overdue_clause`` is the SQL twin of this function; keep them in step.
     """
     return status == OPEN and deadline < today
+
+
+@dataclass(frozen=True)
+class DeadlineLimits:
+    """How far ahead a rectification deadline may be set, in days after the day it is set, per severity.
+
+    Source: the zone's settings ``DEADLINE_MAX_DAYS_GENERAL`` / ``DEADLINE_MAX_DAYS_MAJOR`` (the README gives
+    the defaults' reasons); 原安监总局令第16号 itself sets no number of days.
+    """
+
+    general: int
+    major: int
+
+    def latest(self, severity: str, set_on: date) -> date:
+        """The latest deadline a ``severity`` ("general" or "major") finding may get on ``set_on``."""
+        return set_on + timedelta(days=self.major if severity == "major" else self.general)
+
+
+def extension_window(current_deadline: date, today: date, severity: str, limits: DeadlineLimits) -> tuple[date, date]:
+    """``(first, last)``: the new deadlines an extension may ask for, or be approved with, on ``today``.
+
+    A new deadline lies after both the current deadline and today (an extension never moves a deadline to a
+    day already past, nor earlier), and no further ahead of today than ``limits`` allow for the severity.
+    ``first > last`` means no extension is possible (the current deadline already lies at the limit or past it).
+    """
+    return max(current_deadline, today) + timedelta(days=1), limits.latest(severity, today)

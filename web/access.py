@@ -2,17 +2,33 @@
 
 from __future__ import annotations
 
+import unicodedata
 from functools import wraps
+from urllib.parse import quote, unquote, urlsplit
 
 from flask import abort, redirect, request, url_for
 from flask_login import current_user
 
 
 def safe_next(target: str | None) -> str | None:
-    """Only paths on this site are followed after login (no open redirect)."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
+    """The page to show after login, if ``target`` (the decoded ``next`` parameter) is a path on this site;
+    else ``None`` (the caller goes home). Returned re-encoded: ASCII only, one leading slash, no fragment.
+
+    Refused: anything with a scheme or host (``https://x``, ``//x``, ``https:x``, ``javascript:``), a
+    backslash (browsers read ``/\\x`` as ``//x``), control, format or separator characters anywhere (browsers
+    drop tabs and newlines, so ``/<TAB>/x`` became ``//x``; a newline broke the header), a second leading
+    slash, dot segments (``/./`` or ``/%2e/`` collapse into ``//``) and overlong values.
+    """
+    if not target or len(target) > 2000 or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    if any(unicodedata.category(ch)[0] in "CZ" for ch in target):
+        return None
+    parts = urlsplit(target)  # one leading slash: no scheme, no host, only a path and a query
+    if any(unquote(segment).strip().lower() in (".", "..") for segment in parts.path.split("/")):
+        return None
+    path = quote(parts.path, safe="/%:@!$&'()*+,;=-._~")
+    query = quote(parts.query, safe="/%:@!$&'()*+,;=-._~?")
+    return f"{path}?{query}" if query else path
 
 
 def page(*roles: str):

@@ -21,7 +21,9 @@ from flask_login import current_user, login_user, logout_user
 from flask_wtf.csrf import generate_csrf
 
 from accounts import service as accounts
+from accounts.auth import limit_failed_logins, login_failed, remember_device
 from core import text
+from core.db import db
 from web import labels, nav
 from web.access import can, page, safe_next
 from web.blueprint import bp
@@ -115,9 +117,14 @@ def _page_helpers():
 
 
 def _lang_url(code: str) -> str:
-    args = request.args.to_dict() | {"lang": code}
+    """This page in another language. Query parameters are kept as query parameters only: one named like
+    ``url_for``'s own (``_external``, ``_scheme``, ``_anchor``) or like a path part would change where the
+    link leads (or clash with the path part)."""
+    view_args = request.view_args or {}
+    args = {key: value for key, value in request.args.to_dict().items()
+            if not key.startswith("_") and key not in view_args} | {"lang": code}
     if request.endpoint and request.endpoint.startswith("web.") and request.method == "GET":
-        return url_for(request.endpoint, **(request.view_args or {}), **args)
+        return url_for(request.endpoint, **view_args, **args)
     return url_for("web.home", lang=code)
 
 
@@ -147,13 +154,16 @@ def home():
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limit_failed_logins
 def login():
     form = LoginForm()
     if form.validate_on_submit():
         user = accounts.authenticate(form.username.data.strip(), form.password.data)
         if user is None:
+            login_failed()
             flash(_("Unknown username or wrong password."), "error")
         else:
+            remember_device(user.username)
             lang = session.get("lang")
             session.clear()  # a fresh session at login: nothing carried over from before (session fixation)
             if lang:
@@ -167,6 +177,9 @@ def login():
 def logout():
     if PostForm().validate_on_submit():
         lang = session.get("lang")
+        if current_user.is_authenticated:
+            accounts.end_sessions(current_user)  # logging out ends the user's sessions on every device
+            db.session.commit()
         logout_user()
         session.clear()
         if lang:
@@ -214,6 +227,11 @@ def _error_page(status: int, message: str):
 @bp.errorhandler(403)
 def _forbidden(_exc):
     return _error_page(403, _("This page is not for your role."))
+
+
+@bp.errorhandler(429)
+def _too_many(_exc):
+    return _error_page(429, _("Too many failed logins. Wait a minute and try again."))
 
 
 @bp.errorhandler(404)

@@ -95,16 +95,17 @@ def test_the_unique_key_not_python_keeps_an_alert_single(app, make_finding):
         db.session.rollback()
 
 
-def test_an_approved_extension_re_arms_the_reminders(app, make_finding, make_person):
+def test_an_approved_extension_re_arms_the_reminders(app, make_finding, make_person, monkeypatch):
     from inspections import findings
 
-    manager = make_person("safety_manager")
+    requester, manager = make_person("inspector"), make_person("safety_manager")  # nobody decides their own
+    monkeypatch.setattr(findings, "local_date", lambda: TODAY)  # extensions are judged on this test's today
     finding_id = make_finding(TODAY - timedelta(days=2))
     assert _pass(app, at(TODAY)).raised == {"overdue": 1}
     new_deadline = TODAY + timedelta(days=20)
     with app.app_context():
         finding = db.session.get(Finding, finding_id)
-        findings.request_extension(finding, new_deadline, "设备到货延迟", manager)
+        findings.request_extension(finding, new_deadline, "设备到货延迟", requester)
         findings.decide_extension(finding, True, "同意", manager)
         db.session.commit()
     assert _pass(app, at(TODAY)).total == 0  # no longer overdue, not yet due

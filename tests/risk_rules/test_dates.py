@@ -2,7 +2,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
-from risk_rules.dates import add_months, is_overdue, local_date, within_months
+from risk_rules.dates import DeadlineLimits, add_months, extension_window, is_overdue, local_date, within_months
 
 D = date.fromisoformat
 
@@ -66,3 +66,31 @@ def test_local_date_accepts_any_aware_instant_and_refuses_naive():
     assert local_date(datetime(2026, 3, 2, 0, 30, tzinfo=timezone(timedelta(hours=8)))) == D("2026-03-02")
     with pytest.raises(ValueError, match="timezone-aware"):
         local_date(datetime(2026, 3, 1, 16, 30))
+
+
+LIMITS = DeadlineLimits(general=60, major=365)
+
+
+@pytest.mark.parametrize(("severity", "set_on", "latest"), [
+    ("general", date(2026, 12, 1), date(2027, 1, 30)),
+    ("major", date(2026, 12, 1), date(2027, 12, 1)),
+    ("major", date(2027, 3, 1), date(2028, 2, 29)),  # 365 days, across a leap day
+])
+def test_latest_deadline_per_severity(severity, set_on, latest):
+    assert LIMITS.latest(severity, set_on) == latest
+
+
+@pytest.mark.parametrize(("current", "today", "severity", "window"), [
+    # A deadline still ahead: the day after it, up to the limit from today.
+    (date(2026, 12, 10), date(2026, 12, 1), "general", (date(2026, 12, 11), date(2027, 1, 30))),
+    # A deadline already passed: never a day that has passed too, nor today.
+    (date(2026, 11, 27), date(2026, 12, 1), "general", (date(2026, 12, 2), date(2027, 1, 30))),
+    (date(2026, 12, 1), date(2026, 12, 1), "major", (date(2026, 12, 2), date(2027, 12, 1))),
+])
+def test_extension_window(current, today, severity, window):
+    assert extension_window(current, today, severity, LIMITS) == window
+
+
+def test_no_extension_beyond_a_deadline_already_at_the_limit():
+    first, last = extension_window(date(2099, 12, 31), date(2026, 12, 1), "major", LIMITS)
+    assert first > last
