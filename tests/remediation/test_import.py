@@ -200,3 +200,10 @@ def test_unreadable_and_hostile_lab_workbooks_are_clear_errors(app, section, tmp
     assert "Error: s.xlsx is not a readable XLSX workbook" in result.output or \
            "Error: s.xlsx is too large to import" in result.output, result.output
     assert _counts(app) == (0, 0)
+
+
+def test_times_in_the_report_are_in_the_zone_whatever_offset_the_file_gives(app, section, tmp_path):
+    rows = _rows(1)
+    rows[0][1] = "2099-01-01T01:00:00Z"
+    result = _run(app, _write(tmp_path / "s.csv", rows))
+    assert "the sample time 2099-01-01T09:00:00+08:00 is in the future" in result.output
