@@ -27,7 +27,7 @@ def import_command(file: Path):
     for line, why in report.rejected:
         click.echo(f"line {line}: {why}", err=True)
     if not report.ok:
-        raise click.ClickException(f"{len(report.rejected)} row(s) rejected; nothing was imported")
+        raise click.ClickException(f"{report.summary(0)}; nothing was imported")
     count = importer.store(report)
     db.session.commit()
-    click.echo(f"Imported {count} enterprise(s).")
+    click.echo(f"Imported {count} enterprise(s): {report.summary(count)}.")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -10,7 +9,7 @@ from marshmallow import ValidationError
 
 from audit import service as audit
 from core.db import db
-from core.tabular import read_rows
+from core.tabular import ImportReport, read_table
 from enterprises.models import Enterprise
 from enterprises.schemas import EnterpriseCreateSchema
 
@@ -31,16 +30,15 @@ SECTOR_ALIASES = {
     "港口危险货物": "port_dangerous_goods", "港口危货": "port_dangerous_goods",
     "一般工业": "general_industry", "工贸": "general_industry",
 }
+FIELDS = set(EnterpriseCreateSchema().load_fields)
+EXPECTED = ("企业名称", "统一社会信用代码", "行业", "园区", "地址", "联系人", "联系电话", "纬度", "经度", "name",
+            "credit_code", "sector")
 
 
-@dataclass
-class ImportReport:
-    accepted: list[dict] = field(default_factory=list)
-    rejected: list[tuple[int, str]] = field(default_factory=list)  # (line, why)
-
-    @property
-    def ok(self) -> bool:
-        return not self.rejected
+def _field(header: str) -> str:
+    """The schema field a column header names (Chinese or English), or the header itself."""
+    header = header.strip()
+    return HEADER_ALIASES.get(header.lower(), HEADER_ALIASES.get(header, header.lower()))
 
 
 def _messages(errors: dict) -> str:
@@ -48,11 +46,14 @@ def _messages(errors: dict) -> str:
 
 
 def check(path: Path, progress=lambda rows: rows) -> ImportReport:
-    """Validate every row; ``progress`` wraps the row iterator (a progress bar on the command line)."""
-    report = ImportReport()
+    """Validate every row; ``progress`` wraps the row iterator (a progress bar on the command line).
+    ``accepted`` holds the loaded schema data; raises TabularError if the file cannot be read as a table."""
+    table = read_table(path, lambda header: _field(header) in FIELDS, EXPECTED)
+    report = ImportReport(read=len(table.rows), header_line=table.header_line)
     schema = EnterpriseCreateSchema()
     seen: dict[str, int] = {}
-    for line, row in progress(list(read_rows(path, HEADER_ALIASES))):
+    for line, cells in progress(table.rows):
+        row = {_field(header): value for header, value in cells.items()}
         if "sector" in row:
             row["sector"] = SECTOR_ALIASES.get(row["sector"], row["sector"])
         try:

@@ -30,7 +30,7 @@ def import_samples(file: Path, section: str | None):
     for line, why in report.rejected:
         click.echo(f"line {line}: {why}", err=True)
     if not report.ok:
-        raise click.ClickException(f"{len(report.rejected)} problem(s); nothing was imported")
+        raise click.ClickException(f"{report.summary(0)}; nothing was imported")
     count = importer.store(report)
     db.session.commit()
-    click.echo(f"Imported {count} sample(s).")
+    click.echo(f"Imported {count} sample(s): {report.summary(count)}.")

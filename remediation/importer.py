@@ -9,7 +9,6 @@ first; if any row (or the header) is rejected, nothing is stored.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 
 from core.db import db, utcnow
-from core.tabular import read_rows
+from core.tabular import ImportReport, read_table
 from core.time import zone
 from remediation import service
 from remediation.models import MonitoringSection, Sample
@@ -41,8 +40,11 @@ ITEM_ALIASES = {
     "cyanide": ("cn", "cn-", "氰化物"), "volatile_phenol": ("挥发酚", "phenol"), "petroleum": ("石油类", "oil"),
     "las": ("阴离子表面活性剂",), "sulfide": ("s2-", "硫化物"), "faecal_coliform": ("粪大肠菌群", "fecal_coliform"),
 }
-TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y/%m/%d",
-                "%Y.%m.%d %H:%M", "%Y.%m.%d")
+TIME_FORMATS = tuple(f"{day} {clock}".strip() for day in ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d")
+                     for clock in ("%H:%M:%S", "%H:%M", ""))
+# What Chinese Excel shows and saves to CSV: yyyy"年"m"月"d"日" (built-in format 31), h"时"mm"分" (32, 33);
+# read with the spaces taken out, as people type them with or without.
+CHINESE_TIME_FORMATS = tuple(f"%Y年%m月%d日{clock}" for clock in ("%H:%M:%S", "%H:%M", "%H时%M分%S秒", "%H时%M分", ""))
 _NOTE = SampleCreateSchema().fields["note"]
 _UNIT = re.compile(r"^(?P<name>.+?)\s*[（(\[](?P<unit>[^（()）\[\]]*)[)）\]]$")
 
@@ -54,16 +56,7 @@ def _key(text: str) -> str:
 _META_KEYS = {_key(alias): name for name, aliases in META.items() for alias in aliases}
 _ITEM_KEYS = {_key(alias): code for code, aliases in ITEM_ALIASES.items() for alias in aliases} | {
     _key(text): code for code, item in ITEMS.items() for text in (code, item.name_zh, item.name_en)}
-
-
-@dataclass
-class ImportReport:
-    accepted: list[tuple[MonitoringSection, dict]] = field(default_factory=list)
-    rejected: list[tuple[int, str]] = field(default_factory=list)  # (line, why)
-
-    @property
-    def ok(self) -> bool:
-        return not self.rejected
+EXPECTED = ("断面编码", "采样时间", "备注", "pH", "溶解氧(mg/L)", "氨氮(mg/L)", "总磷(mg/L)")
 
 
 def parse_header(header: str) -> tuple[str, str | None] | None:
@@ -81,19 +74,21 @@ def parse_header(header: str) -> tuple[str, str | None] | None:
 
 
 def parse_time(text: str) -> datetime:
-    """A sampling time; without an offset it is the zone's local time. ValueError if unreadable."""
+    """A sampling time in the zone's time (as read: the zone's local time unless it carries an offset).
+    ValueError if unreadable."""
     try:
         moment = datetime.fromisoformat(text)
     except ValueError:
-        for fmt in TIME_FORMATS:
+        chinese = "年" in text
+        for fmt in CHINESE_TIME_FORMATS if chinese else TIME_FORMATS:
             try:
-                moment = datetime.strptime(text, fmt)
+                moment = datetime.strptime("".join(text.split()) if chinese else text, fmt)
                 break
             except ValueError:
                 continue
         else:
             raise ValueError(_l("%(text)s is not a date and time such as 2026-03-05 09:30", text=repr(text))) from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=zone())
+    return moment.astimezone(zone()) if moment.tzinfo else moment.replace(tzinfo=zone())
 
 
 MISSING = _l("missing")
@@ -121,19 +116,26 @@ class _Sections:
         raise ValueError(_l("no monitoring section has the code or name %(text)s", text=repr(text)))
 
 
+def _known(header: str) -> bool:
+    try:
+        return parse_header(header) is not None
+    except WaterQualityError:
+        return True  # a known item in a unit it is not reported in: the header, refused by ``_columns``
+
+
 def _columns(headers: list[str], report: ImportReport) -> dict[str, tuple[str, str | None]]:
-    columns = {}
+    columns, line = {}, report.header_line
     for header in headers:
         try:
             parsed = parse_header(header)
         except WaterQualityError as exc:
-            report.rejected.append((1, f"column {header!r}: {exc.message}"))
+            report.rejected.append((line, f"column {header!r}: {exc.message}"))
             continue
         if parsed is None:
             why = _l("column %(header)s is neither a GB 3838-2002 item nor section, time or note", header=repr(header))
-            report.rejected.append((1, str(why)))
+            report.rejected.append((line, str(why)))
         elif parsed[0] in {name for name, _ in columns.values()}:
-            report.rejected.append((1, str(_l("column %(header)s repeats another column of %(item)s",
+            report.rejected.append((line, str(_l("column %(header)s repeats another column of %(item)s",
                                                 header=repr(header), item=parsed[0]))))
         else:
             columns[header] = parsed
@@ -177,19 +179,21 @@ def _row(row: dict, columns: dict, sections: _Sections, section_text: str | None
 
 def check(path: Path, section_text: str | None = None, progress=lambda rows: rows) -> ImportReport:
     """Validate the header and every row; ``section_text`` (code or name) applies to every row."""
-    report, sections, now = ImportReport(), _Sections(), utcnow()
-    rows = list(read_rows(path, {}))
+    table = read_table(path, _known, EXPECTED)
+    rows = table.rows
+    report = ImportReport(read=len(rows), header_line=table.header_line)
+    sections, now = _Sections(), utcnow()
     headers = list(dict.fromkeys(h for _, row in rows for h in row))
     columns = _columns(headers, report)
     if section_text is not None:
         try:
             sections.find(section_text)
         except ValueError as exc:
-            report.rejected.append((1, f"--section: {exc}"))
+            report.rejected.append((report.header_line, f"--section: {exc}"))
             return report
     elif "section" not in {name for name, _ in columns.values()}:
-        report.rejected.append((1, str(_l("no section column (断面 / 断面编码): add one, or name the section for every "
-                                          "row"))))
+        report.rejected.append((report.header_line, str(_l(
+            "no section column (断面 / 断面编码): add one, or name the section for every row"))))
     seen: dict[tuple[int, datetime], int] = {}
     for line, row in progress(rows):
         try:
@@ -221,7 +225,7 @@ def _already_stored(report: ImportReport, seen: dict[tuple[int, datetime], int])
     for section_id, moment in stored:
         line = seen.get((section_id, moment))
         if line is not None:
-            why = _l("this section already has a sample taken at %(time)s", time=moment)
+            why = _l("this section already has a sample taken at %(time)s", time=moment.astimezone(zone()))
             report.rejected.append((line, f"sampled_dt: {why}"))
 
 

@@ -201,11 +201,11 @@ def import_samples(body_id):
             flash(_("The file could not be read: %(reason)s", reason=str(exc)), "error")
             return _render(body, {"upload": form}, status_code=400)
     if not report.ok:
-        flash(_("Nothing was imported: %(n)d line(s) were refused.", n=len(report.rejected)), "error")
+        flash(_("Nothing was imported: %(summary)s.", summary=report.summary(0)), "error")
         return _render(body, {"upload": form}, report=report, status_code=400)
     stored = importer.store(report, current_user.id)
     db.session.commit()
-    flash(_("%(n)d sample(s) imported.", n=stored), "success")
+    flash(_("%(n)d sample(s) imported: %(summary)s.", n=stored, summary=report.summary(stored)), "success")
     return redirect(url_for("web.water_body", body_id=body_id))
 
 

@@ -34,6 +34,7 @@ import sqlalchemy as sa
 import yaml
 
 from core.db import db
+from tests import workbooks
 from tests.conftest import credit_code
 from tests.hostile.conftest import tiny_jpeg
 
@@ -289,6 +290,56 @@ def enterprises_xlsx_damaged(app):
 
 def exports_enterprises_csv_noncharacter(app):
     return _csv([ENTERPRISE_HEADER, ["化工\uffff有限公司", credit_code(900104), "危险化学品", "港区一片", "港口路1号"]])
+
+
+# ---- spreadsheet imports (issue 12): real and hostile workbooks written part by part (tests/workbooks.py) ----
+IMPORTS_LAB_ROWS = [["HP-01", "2026-10-05 09:30", 7.4, 1.2, "复测"], ["HP-01", "2026-10-06 09:30", 7.2, 0.9, None]]
+
+
+def imports_wps_dimension(app):
+    """A lab sheet declaring <dimension ref="A1"/>, as WPS writes it: every line must be read."""
+    return workbooks.workbook([SAMPLE_HEADER, *IMPORTS_LAB_ROWS], dimension="A1")
+
+
+def imports_stale_dimension(app):
+    return workbooks.workbook([SAMPLE_HEADER, *IMPORTS_LAB_ROWS], dimension="A1:E1")
+
+
+def imports_absurd_dimension_lab(app):
+    return workbooks.workbook([SAMPLE_HEADER, *IMPORTS_LAB_ROWS], dimension="A1:XFD1048576")
+
+
+def imports_title_row(app):
+    return workbooks.workbook([["和平河水质监测报告（2026年10月）"], SAMPLE_HEADER, *IMPORTS_LAB_ROWS], merge="A1:E1")
+
+
+def imports_no_known_header(app):
+    return workbooks.workbook([["监测报告"], ["点", "时间", "值"], ["HP-01", "2026-10-05 09:30", 7.4]])
+
+
+def imports_cjk_date_format(app):
+    """Sampling times in built-in format 31 (yyyy"年"m"月"d"日") and 58, which Chinese Excel writes by id alone."""
+    rows = [SAMPLE_HEADER, ["HP-01", (46308.3958333333, 1), 7.4, 1.2], ["HP-01", (46309.5, 2), 7.1, 1.0]]
+    return workbooks.package(workbooks.sheet(rows), workbooks.styles(31, 58))
+
+
+def imports_chinese_date_text(app):
+    return _csv([SAMPLE_HEADER, ["HP-01", "2026年10月5日 9:30", "7.4", "1.2", ""],
+                 ["HP-01", "2026年10月6日9时30分", "7.2", "0.9", ""]])
+
+
+def imports_enterprises_wps(app):
+    rows = [[f"港区企业{i}", credit_code(900200 + i), "危险化学品", "港区一片", "港口路1号"] for i in range(3)]
+    return workbooks.workbook([ENTERPRISE_HEADER, *rows], dimension="A1")
+
+
+def imports_enterprises_title(app):
+    return workbooks.workbook([["港区企业名录"], ENTERPRISE_HEADER,
+                               ["港区企业", credit_code(900210), "危险化学品", "港区一片", "港口路1号"]], merge="A1:E1")
+
+
+for _name, _make in {**workbooks.HOSTILE, **workbooks.HOSTILE_CSV}.items():
+    globals()[f"imports_{_name}"] = lambda app, make=_make: make()
 
 
 GENERATORS = {name: fn for name, fn in globals().items() if callable(fn) and not name.startswith("_")

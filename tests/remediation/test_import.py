@@ -9,6 +9,7 @@ import sqlalchemy as sa
 
 from core.db import db
 from remediation.models import Sample, SampleValue
+from tests import workbooks
 
 HEADERS = ["断面编码", "采样时间", "pH", "溶解氧(mg/L)", "氨氮（mg/L）", "总磷(mg/L)", "COD(mg/L)", "水温(℃)", "备注"]
 
@@ -52,7 +53,7 @@ def _run(app, *args):
 def test_import_csv_gb18030_and_xlsx(app, client, water, section, tmp_path, name, encoding):
     result = _run(app, _write(tmp_path / name, _rows(), encoding=encoding))
     assert result.exit_code == 0, result.output
-    assert "Imported 6 sample(s)." in result.output
+    assert "Imported 6 sample(s): 6 row(s) read, 6 imported, 0 line(s) rejected." in result.output
     assert _counts(app) == (6, 36)
     samples = client.get(f"/api/v1/sections/{section}/samples", headers=water.headers).json
     oldest = samples[-1]
@@ -92,7 +93,8 @@ def test_rejected_rows_are_reported_with_line_and_why_and_nothing_is_stored(app,
     result = _run(app, _write(tmp_path / "s.csv", rows))
     assert result.exit_code == 1
     out = result.output
-    assert "line 2: sampled_dt: this section already has a sample taken at 2025-01-05 01:30:00+00:00" in out
+    # in the zone's time (TIMEZONE), as everything a person reads
+    assert "line 2: sampled_dt: this section already has a sample taken at 2025-01-05 09:30:00+08:00" in out
     assert "line 3: values.nh3n: Ammonia nitrogen (氨氮) cannot be negative, got -0.3" in out
     assert "line 4: values.do: '未检出' is not a number" in out
     assert "line 5: values.ph: pH must be between 0 and 14, got 15.2" in out
@@ -100,7 +102,7 @@ def test_rejected_rows_are_reported_with_line_and_why_and_nothing_is_stored(app,
     assert "line 7: section: no monitoring section has the code or name 'XX-99'" in out
     assert "line 8: sampled_dt: '3月5日' is not a date and time" in out
     assert "line 10: sampled_dt: repeats line 9" in out
-    assert "nothing was imported" in out
+    assert "10 row(s) read, 0 imported, 8 line(s) rejected; nothing was imported" in out
     assert _counts(app) == (1, 4)
 
 
@@ -137,3 +139,71 @@ def test_imported_samples_are_in_the_audit_trail(app, section, tmp_path):
     _run(app, _write(tmp_path / "s.csv", _rows(2)))
     with app.app_context():
         assert db.session.scalars(sa.select(AuditEntry.action)).all()[-2:] == ["sample.imported"] * 2
+
+
+def test_a_wps_sheet_declaring_a1_loses_no_sample(app, section, tmp_path):
+    path = tmp_path / "s.xlsx"
+    path.write_bytes(workbooks.workbook([HEADERS, *_rows()], dimension="A1"))
+    result = _run(app, path)
+    assert result.exit_code == 0, result.output
+    assert "Imported 6 sample(s): 6 row(s) read, 6 imported, 0 line(s) rejected." in result.output
+    assert _counts(app) == (6, 36)
+
+
+@pytest.mark.parametrize("format_id", [31, 22, 57, 58])
+def test_dates_in_chinese_excel_built_in_formats(app, section, tmp_path, format_id):
+    """Chinese Excel writes numFmtId 31 (yyyy"年"m"月"d"日") without its code: the cell came as 46308."""
+    path = tmp_path / "s.xlsx"
+    rows = [["断面编码", "采样时间", "氨氮(mg/L)"], ["HP-01", (46308.3958333333, 1), 1.2]]
+    path.write_bytes(workbooks.package(workbooks.sheet(rows), workbooks.styles(format_id)))
+    result = _run(app, path)
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        stored = db.session.scalar(sa.select(Sample.sampled_dt))
+    assert stored.isoformat() == "2026-10-13T01:30:00+00:00"  # 09:30 in Asia/Shanghai
+
+
+@pytest.mark.parametrize("text", ["2025年3月5日 9:30", "2025年3月5日9时30分", "2025年03月05日 09:30:00"])
+def test_chinese_date_text_as_excel_saves_it_to_csv(app, section, tmp_path, text):
+    rows = [["HP-01", text, "7.1", "5.0", "1.2", "0.2", "22", "10", ""]]
+    result = _run(app, _write(tmp_path / "s.csv", rows, encoding="gb18030"))
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        assert db.session.scalar(sa.select(Sample.sampled_dt)).isoformat() == "2025-03-05T01:30:00+00:00"
+
+
+def test_a_lab_title_above_the_header(app, section, tmp_path):
+    path = tmp_path / "s.xlsx"
+    path.write_bytes(workbooks.workbook([["和平河水质监测报告"], ["检测单位：港区监测站"], HEADERS, *_rows(2)],
+                                        merge="A1:I1"))
+    result = _run(app, path)
+    assert result.exit_code == 0, result.output
+    assert "header on line 3, the lines above it skipped" in result.output
+    assert _counts(app)[0] == 2
+
+
+def test_a_bad_column_is_reported_on_the_header_line(app, section, tmp_path):
+    headers = list(HEADERS)
+    headers[4] = "叶绿素a(mg/L)"
+    path = tmp_path / "s.xlsx"
+    path.write_bytes(workbooks.workbook([["监测数据"], headers, *_rows(2)]))
+    result = _run(app, path)
+    assert "line 2: column '叶绿素a(mg/L)' is neither a GB 3838-2002 item" in result.output
+
+
+@pytest.mark.parametrize("name", sorted(workbooks.HOSTILE))
+def test_unreadable_and_hostile_lab_workbooks_are_clear_errors(app, section, tmp_path, name):
+    path = tmp_path / "s.xlsx"
+    path.write_bytes(workbooks.HOSTILE[name]())
+    result = _run(app, path)
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), repr(result.exception)
+    assert "Error: s.xlsx is not a readable XLSX workbook" in result.output or \
+           "Error: s.xlsx is too large to import" in result.output, result.output
+    assert _counts(app) == (0, 0)
+
+
+def test_times_in_the_report_are_in_the_zone_whatever_offset_the_file_gives(app, section, tmp_path):
+    rows = _rows(1)
+    rows[0][1] = "2099-01-01T01:00:00Z"
+    result = _run(app, _write(tmp_path / "s.csv", rows))
+    assert "the sample time 2099-01-01T09:00:00+08:00 is in the future" in result.output
