@@ -213,8 +213,12 @@ def _check_complete(image: Image.Image, data: bytes) -> None:
     where the picture itself would decode. Runs on the header only, before any pixel is decoded."""
     if image.format == "MPO":  # each frame's offset and size are in the MP index
         for frame, entry in enumerate(image.mpinfo[0xB002]):
-            image.seek(frame)
-            if image.tile[0].offset + entry["Size"] > len(data):
+            try:
+                image.seek(frame)  # reads the frame's first segment
+                whole = image.tile[0].offset + entry["Size"] <= len(data)
+            except DECODE_ERRORS:
+                whole = False
+            if not whole:
                 raise _damaged(_l("the file ends inside its frame %(n)d", n=frame + 1))
         image.seek(0)
     elif image.format == "PNG":  # Pillow's verify checks every chunk's CRC, through IEND; it needs its own open
