@@ -2,8 +2,8 @@
 refusals are Flask-Babel lazy texts, told in the request's language where there is one).
 
 The content is verified by decoding it fully, never trusted from the file name or MIME type: every accepted
-format is complete (an MPO's every frame inside the file, a PNG's every chunk with its checksum, a HEIF's every box) and its
-picture decodes without a single warning, or the upload is refused as damaged. What decoding will cost is
+format is complete (an MPO's every frame inside the file, a PNG's every chunk with its checksum, a HEIF's
+every box) and its picture decodes without a single warning, or the upload is refused as damaged. What decoding will cost is
 known from the header and refused before any pixel is decoded. Capture time and GPS are read from EXIF before
 the metadata is dropped; renditions carry no metadata at all (no EXIF, XMP, IPTC, comment, maker note or ICC
 profile: their pixels are converted to sRGB instead, which needs none).
@@ -34,7 +34,8 @@ PngImagePlugin.MAX_TEXT_MEMORY = 4 * PngImagePlugin.MAX_TEXT_CHUNK
 ACCEPTED = ("JPEG", "PNG", "WEBP", "HEIF")  # Pillow's JPEG opener also returns MPO
 # MPO (CIPA DC-007) is a JPEG followed by more JPEGs: phones' previews, depth and HDR gain maps.
 JPEG_FAMILY = ("JPEG", "MPO")
-# Bytes one decoded pixel costs at the decoder's peak (measured; tests/photos/test_processing_limits.py holds them to it):
+# Bytes one decoded pixel costs at the decoder's peak (measured; tests/photos/test_processing_limits.py holds
+# them to it):
 # Pillow keeps 8-bit pixels in 4 bytes; libheif's RGB buffer lives beside Pillow's copy while it is handed
 # over; Pillow's WebP decoder holds libwebp's canvas and a bytes copy of the frame beside the image.
 # Each has a byte or two more for the first reduction of the resize (a quarter of the pixels at 4 bytes).
