@@ -5,8 +5,8 @@ The content is verified by decoding it fully, never trusted from the file name o
 format is complete (an MPO's every frame inside the file, a PNG's every chunk with its checksum, a HEIF's
 every box) and its picture decodes without a single warning, or the upload is refused as damaged. What
 decoding will cost is known from the header and refused before any pixel is decoded. Capture time and GPS
-are read from EXIF before the metadata is dropped; renditions carry no metadata at all (no EXIF, XMP, IPTC, comment, maker note or ICC
-profile: their pixels are converted to sRGB instead, which needs none).
+are read from EXIF before the metadata is dropped; renditions carry no metadata at all (no EXIF, XMP, IPTC,
+comment, maker note or ICC profile: their pixels are converted to sRGB instead, which needs none).
 """
 
 from __future__ import annotations
