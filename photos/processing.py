@@ -1,9 +1,12 @@
 """Turn uploaded bytes into verified, upright, metadata-free JPEG renditions (no Flask app, no database; the
 refusals are Flask-Babel lazy texts, told in the request's language where there is one).
 
-The content is verified by decoding it fully, never trusted from the file name or MIME type. Capture
-time and GPS are read from EXIF before the metadata is dropped; renditions carry no EXIF, XMP or ICC
-profile (their pixels are converted to sRGB instead).
+The content is verified by decoding it fully, never trusted from the file name or MIME type: every accepted
+format is complete (an MPO's every frame inside the file, a PNG's every chunk with its checksum, a HEIF's
+every box) and its picture decodes without a single warning, or the upload is refused as damaged. What
+decoding will cost is known from the header and refused before any pixel is decoded. Capture time and GPS
+are read from EXIF before the metadata is dropped; renditions carry no metadata at all (no EXIF, XMP, IPTC,
+comment, maker note or ICC profile: their pixels are converted to sRGB instead, which needs none).
 """
 
 from __future__ import annotations
@@ -18,12 +21,29 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 import pillow_heif
+import simplejpeg
 from flask_babel import lazy_gettext as _l
-from PIL import Image, ImageCms, UnidentifiedImageError
+from PIL import Image, ImageCms, PngImagePlugin, UnidentifiedImageError
 
-pillow_heif.register_heif_opener()
+# Embedded thumbnails are never used (draft would decode one instead of the verified picture), nor depth maps.
+pillow_heif.register_heif_opener(thumbnails=False, depth_images=False, aux_images=False)
 
-ACCEPTED = ("JPEG", "PNG", "WEBP", "HEIF")
+# Photos need no PNG text, of which Pillow would read up to 64 MB into ``info`` (from a 100 KB file of zTXt).
+PngImagePlugin.MAX_TEXT_MEMORY = 4 * PngImagePlugin.MAX_TEXT_CHUNK
+
+ACCEPTED = ("JPEG", "PNG", "WEBP", "HEIF")  # Pillow's JPEG opener also returns MPO
+# MPO (CIPA DC-007) is a JPEG followed by more JPEGs: phones' previews, depth and HDR gain maps.
+JPEG_FAMILY = ("JPEG", "MPO")
+# Bytes one decoded pixel costs at the decoder's peak (measured; tests/photos/test_processing_limits.py holds
+# them to it):
+# Pillow keeps 8-bit pixels in 4 bytes; libheif's RGB buffer lives beside Pillow's copy while it is handed
+# over; Pillow's WebP decoder holds libwebp's canvas and a bytes copy of the frame beside the image.
+# Each has a byte or two more for the first reduction of the resize (a quarter of the pixels at 4 bytes).
+DECODE_BYTES = {"JPEG": 6, "MPO": 6, "PNG": 6, "WEBP": 17, "HEIF": 8}
+# A 24 MP HEIC (iPhone 15 and later) or a 12 MP WebP fits; a 48 MP HEIC or a 50 MP RGBA PNG does not.
+MAX_DECODE_BYTES = 256 * 2**20
+# Modes that are converted before resizing (a palette; 16 bits) or resized premultiplied: one more copy.
+CONVERTED_FULL_SIZE = ("P", "PA", "RGBA", "LA", "I;16", "I;16B", "I;16L", "I")
 # What Pillow and pillow_heif raise on damaged data (besides our own checks).
 DECODE_ERRORS = (OSError, ValueError, SyntaxError, EOFError, RuntimeError, IndexError, struct.error)
 EXIF_IFD, GPS_IFD = 0x8769, 0x8825
@@ -79,7 +99,7 @@ class Rendition:
 @dataclass(frozen=True)
 class ProcessedPhoto:
     sha256: str  # of the original bytes
-    format: str  # "JPEG" | "PNG" | "WEBP" | "HEIF"
+    format: str  # "JPEG" | "MPO" | "PNG" | "WEBP" | "HEIF"
     width: int  # upright
     height: int
     taken_at: datetime | None  # camera local time; aware only when the camera recorded its offset
@@ -109,7 +129,7 @@ def _claims_accepted_format(data: bytes) -> bool:
 
 
 def _open(data: bytes, max_pixels: int) -> Image.Image:
-    """Identify the format from the header alone (no pixels decoded yet) and refuse bombs."""
+    """Identify the format from the header alone (no pixels decoded yet) and refuse bombs and animations."""
     if not data:
         raise InvalidImage(_l("the file is empty"))
     try:
@@ -121,10 +141,20 @@ def _open(data: bytes, max_pixels: int) -> Image.Image:
             raise InvalidImage(_l("the image header is damaged or incomplete")) from None
         raise UnsupportedImage(_l("the file is not a JPEG, PNG, WebP or HEIC/HEIF image")) from None
     except DECODE_ERRORS as exc:
-        raise InvalidImage(f"the image header is damaged: {exc}") from None
+        raise InvalidImage(_l("the image header is damaged: %(reason)s", reason=exc)) from None
     if image.width * image.height > max_pixels:
-        raise ImageTooLarge(f"{image.width}x{image.height} pixels is more than the limit of {max_pixels}")
+        image.close()
+        raise ImageTooLarge(
+            _l("%(size)s pixels is more than the limit of %(limit)d", size=_size(image), limit=max_pixels)
+        )
+    if image.format in ("PNG", "WEBP") and image.is_animated:  # only the first frame would be verified
+        image.close()
+        raise UnsupportedImage(_l("an animated image is not a photo: send a still picture"))
     return image
+
+
+def _size(image: Image.Image) -> str:
+    return f"{image.width}x{image.height}"
 
 
 def _exif(image: Image.Image) -> Image.Exif | None:
@@ -175,27 +205,70 @@ def _position(exif: Image.Exif | None) -> tuple[float | None, float | None]:
     return round(latitude, 7), round(longitude, 7)
 
 
-def _decode(image: Image.Image, size: int) -> Image.Image:
-    """Decode fully (this is the verification), for JPEG at a reduced scale whose longest side is still
-    at least ``size``. The longest side is the same before and after a 90 degree EXIF turn, so the draft
-    request needs no swap: both sides are scaled by the same factor."""
-    scale = size / max(image.size)
-    if image.format == "JPEG" and scale < 1:
-        image.draft("RGB", (max(1, int(image.width * scale)), max(1, int(image.height * scale))))
+def _damaged(reason) -> InvalidImage:
+    return InvalidImage(_l("the image data is truncated or damaged: %(reason)s", reason=reason))
+
+
+def _check_complete(image: Image.Image, data: bytes) -> None:
+    """The container holds all it declares: a file cut short (or with a broken checksum) is damaged even
+    where the picture itself would decode. Runs on the header only, before any pixel is decoded."""
+    if image.format == "MPO":  # each frame's offset and size are in the MP index
+        for frame, entry in enumerate(image.mpinfo[0xB002]):
+            try:
+                image.seek(frame)  # reads the frame's first segment
+                whole = image.tile[0].offset + entry["Size"] <= len(data)
+            except DECODE_ERRORS:
+                whole = False
+            if not whole:
+                raise _damaged(_l("the file ends inside its frame %(n)d", n=frame + 1))
+        image.seek(0)
+    elif image.format == "PNG":  # Pillow's verify checks every chunk's CRC, through IEND; it needs its own open
+        with Image.open(io.BytesIO(data), formats=("PNG",)) as png:
+            png.verify()
+    elif image.format == "HEIF" and not _boxes_fit(data):
+        raise _damaged(_l("the file ends inside a box"))
+
+
+def _check_jpeg_strictly(data: bytes) -> None:
+    """libjpeg repairs what it cannot read (data cut short, then an end marker: grey rows; a progressive file:
+    a blurred picture) and only warns, which Pillow does not report. libjpeg-turbo's own decoder, told to stop
+    on warnings, decodes the first picture at 1/8 scale (the whole entropy-coded data, little memory)."""
+    colorspace = simplejpeg.decode_jpeg_header(data)[2]
+    gray_or_cmyk = "CMYK" if colorspace in ("CMYK", "YCCK") else "GRAY"  # what libjpeg converts to for free
+    simplejpeg.decode_jpeg(data, colorspace=gray_or_cmyk, min_width=1, min_height=1, strict=True)  # 1/8 scale
+
+
+def _decode_cost(image: Image.Image) -> int:
+    """Bytes the decode of ``image`` (at its size after ``draft``) takes at its peak, from the header."""
+    pixels = image.width * image.height
+    return pixels * (DECODE_BYTES[image.format] + (4 if image.mode in CONVERTED_FULL_SIZE else 0))
+
+
+def _decode(image: Image.Image, data: bytes, size: int, max_bytes: int) -> Image.Image:
+    """Check that the file is complete, then decode it fully (this is the verification): the JPEG family at a
+    reduced scale whose longest side is still at least ``size``, and only if that costs at most ``max_bytes``.
+    The longest side is the same before and after a 90 degree EXIF turn, so the draft request needs no swap:
+    both sides are scaled by the same factor."""
+    original = _size(image)
     try:
+        _check_complete(image, data)
+        if image.format in JPEG_FAMILY:
+            scale = size / max(image.size)
+            if scale < 1:
+                image.draft(image.mode, (max(1, int(image.width * scale)), max(1, int(image.height * scale))))
+        cost = _decode_cost(image)
+        if cost > max_bytes:
+            raise ImageTooLarge(_l(
+                "%(size)s pixels need %(need)d MB to decode, more than the limit of %(limit)d MB",
+                size=original, need=-(-cost // 2**20), limit=max_bytes // 2**20))
+        if image.format in JPEG_FAMILY:
+            _check_jpeg_strictly(data)
         image.load()
+    except PhotoError:
+        raise
     except DECODE_ERRORS as exc:
-        raise InvalidImage(f"the image data is truncated or damaged: {exc}") from None
-    if image.format == "JPEG" and _gray_filled(image):
-        raise InvalidImage("the image data is truncated or damaged: its last rows are missing")
+        raise _damaged(exc) from None
     return image
-
-
-def _gray_filled(image: Image.Image) -> bool:
-    """libjpeg fills the rows a JPEG lacks (data cut short, then an end marker) with mid-gray and only
-    warns, which Pillow does not report; two exactly uniform (128, 128, 128) bottom rows betray it."""
-    bottom = image.crop((0, max(0, image.height - 2), image.width, image.height)).convert("RGB")
-    return bottom.getextrema() == ((128, 128), (128, 128), (128, 128))
 
 
 def _boxes_fit(data: bytes) -> bool:
@@ -214,13 +287,18 @@ def _boxes_fit(data: bytes) -> bool:
     return offset == len(data)
 
 
-def _rgb(image: Image.Image) -> Image.Image:
-    """Any accepted mode as 8-bit RGB: 16-bit scaled down, transparency composited on white."""
+def _resizable(image: Image.Image) -> Image.Image:
+    """A mode that resizes well: a palette would be resized by nearest neighbour, 16 bits not at all."""
     if image.mode in ("I;16", "I;16B", "I;16L", "I"):
-        image = image.convert("I").point(lambda v: v * (1 / 257)).convert("L")
-    if image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or (
-        image.mode == "P" and "transparency" in image.info
-    ):
+        return image.point(lambda v: v / 257, "L").convert("L")
+    if image.mode in ("P", "PA"):
+        return image.convert("RGBA" if image.mode == "PA" or "transparency" in image.info else "RGB")
+    return image
+
+
+def _rgb(image: Image.Image) -> Image.Image:
+    """Any resizable mode as 8-bit RGB, transparency composited on white."""
+    if image.mode in ("RGBA", "LA", "RGBa", "La"):
         rgba = image.convert("RGBA")
         background = Image.new("RGB", rgba.size, "white")
         background.paste(rgba, mask=rgba.getchannel("A"))
@@ -251,38 +329,51 @@ def _resized(image: Image.Image, size: int) -> Image.Image:
 
 
 def _display(image: Image.Image, orientation: int, icc: bytes | None, size: int) -> Image.Image:
-    """The display rendition's pixels: decoded once, upright, RGB, at most ``size``, sRGB."""
-    decoded = _decode(image, size)
+    """The display rendition's pixels: upright, RGB, at most ``size``, sRGB. Resized first, so that no
+    full-size copy is made beside the decoded picture but the one a palette, 16 bits or transparency needs."""
+    display = _resized(_resizable(image), size)
     if orientation in TRANSPOSE:
-        decoded = decoded.transpose(TRANSPOSE[orientation])
-    display = _srgb(_resized(_rgb(decoded), size), icc)
+        display = display.transpose(TRANSPOSE[orientation])
+    display = _srgb(_rgb(display), icc)
     return display.copy() if display is image else display  # the caller closes ``image``
 
 
 def _rendition(image: Image.Image, name: str) -> Rendition:
+    """``image`` as a JPEG with no metadata: Pillow would carry over what ``info`` holds (a JPEG comment)."""
+    image.info.clear()
     buffer = io.BytesIO()
-    image.save(buffer, "JPEG", quality=85)  # no exif=, icc_profile= or xmp=: nothing is carried over
+    image.save(buffer, "JPEG", quality=85)  # no exif=, icc_profile=, xmp= or comment=: nothing is carried over
     return Rendition(name, buffer.getvalue(), image.width, image.height)
 
 
 def process(
-    data: bytes, *, max_pixels: int = 50_000_000, display_size: int = 1600, thumb_size: int = 320
+    data: bytes,
+    *,
+    max_pixels: int = 50_000_000,
+    max_decode_bytes: int = MAX_DECODE_BYTES,
+    display_size: int = 1600,
+    thumb_size: int = 320,
 ) -> ProcessedPhoto:
     """Verify ``data`` by decoding it and make the display and thumbnail renditions.
+
+    ``max_pixels`` bounds the image's size as its header declares it; ``max_decode_bytes`` bounds the memory
+    its decoding takes at its peak, after the JPEG family's reduced-size decode (see DECODE_BYTES). Both are
+    applied from the header, before any pixel is decoded.
 
     Raises UnsupportedImage (415), InvalidImage or ImageTooLarge (400). Malformed metadata never raises:
     the capture time or position is then None.
     """
     with _header_warnings():
         image = _open(data, max_pixels)
-        exif = _exif(image)
-        orientation, taken_at, (latitude, longitude) = _orientation(exif), _taken_at(exif), _position(exif)
     try:
-        if image.format == "HEIF" and not _boxes_fit(data):
-            raise InvalidImage("the image data is truncated or damaged: the file ends inside a box")
-        width, height = (image.height, image.width) if orientation in (5, 6, 7, 8) else image.size
+        (stored_width, stored_height), source_format = image.size, image.format
+        _decode(image, data, display_size, max_decode_bytes)
+        with _header_warnings():  # after decoding: PNG's getexif decodes the picture to find a late eXIf chunk
+            exif = _exif(image)
+        orientation, taken_at, (latitude, longitude) = _orientation(exif), _taken_at(exif), _position(exif)
+        turned = orientation in (5, 6, 7, 8)
+        width, height = (stored_height, stored_width) if turned else (stored_width, stored_height)
         display = _display(image, orientation, image.info.get("icc_profile"), display_size)
-        source_format = image.format
     finally:
         image.close()  # frees the full decoded pixels before encoding (a 12 MP HEIC is 36 MB)
     return ProcessedPhoto(

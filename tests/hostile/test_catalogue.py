@@ -342,6 +342,101 @@ for _name, _make in {**workbooks.HOSTILE, **workbooks.HOSTILE_CSV}.items():
     globals()[f"imports_{_name}"] = lambda app, make=_make: make()
 
 
+# ---- photos (issue 12): damaged files of every accepted format, animations, decode-memory bombs ----------
+
+
+def _photos_encoded(fmt, size=(320, 240), **save) -> bytes:
+    from PIL import Image
+
+    picture = Image.merge("RGB", [Image.effect_noise((size[0] // 8, size[1] // 8), 60) for _ in range(3)])
+    buffer = io.BytesIO()
+    picture.resize(size).save(buffer, fmt, **save)
+    return buffer.getvalue()
+
+
+def _photos_cut(data: bytes, end: bytes = b"") -> bytes:
+    return data[: len(data) * 6 // 10] + end
+
+
+def photos_mpo_cut_then_end_marker(app):
+    """A phone MPO cut at 60 % and closed by an end marker: libjpeg would fill the rest with grey."""
+    return _photos_cut(_photos_encoded("MPO", save_all=True, append_images=[_photos_encoded_image()]), b"\xff\xd9")
+
+
+def _photos_encoded_image():
+    from PIL import Image
+
+    return Image.new("RGB", (80, 60), (1, 2, 3))
+
+
+def photos_progressive_jpeg_cut_then_end_marker(app):
+    return _photos_cut(_photos_encoded("JPEG", progressive=True), b"\xff\xd9")
+
+
+def photos_mpo_cut_in_second_frame(app):
+    return _photos_encoded("MPO", save_all=True, append_images=[_photos_encoded_image()])[:-100]
+
+
+def photos_png_bad_checksum(app):
+    data = bytearray(_photos_encoded("PNG"))
+    data[data.index(b"IDAT") + 8] ^= 0xFF
+    return bytes(data)
+
+
+def photos_png_without_end(app):
+    return _photos_encoded("PNG")[:-12]
+
+
+def photos_webp_cut(app):
+    return _photos_cut(_photos_encoded("WEBP"))
+
+
+def photos_heif_cut(app):
+    import pillow_heif
+
+    buffer = io.BytesIO()
+    pillow_heif.from_pillow(_photos_encoded_image()).save(buffer, quality=50)
+    return _photos_cut(buffer.getvalue())
+
+
+def photos_apng(app):
+    return _photos_encoded("PNG", save_all=True, append_images=[_photos_encoded_image().resize((320, 240))])
+
+
+def photos_animated_webp(app):
+    return _photos_encoded("WEBP", save_all=True, append_images=[_photos_encoded_image().resize((320, 240))])
+
+
+def photos_png_flat_49_megapixels(app):
+    """The issue's PNG: 7000 x 7000 RGBA of one colour, a few hundred KB, about 400 MB to decode."""
+    row = 7000 * 4
+    deflate = zlib.compressobj(9)
+    idat = deflate.compress(b"\x00" + b"\x07" * row) + b"".join(
+        deflate.compress(b"\x02" + bytes(row)) for _ in range(6999)) + deflate.flush()
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 7000, 7000, 8, 6, 0, 0, 0)) + chunk(
+        b"IDAT", idat) + chunk(b"IEND", b"")
+
+
+def photos_png_ztxt_bomb(app):
+    """100 zTXt chunks of 1 MB each once inflated, in about 100 KB."""
+    data, text = _photos_encoded("PNG", (8, 8)), zlib.compress(b"A" * (2**20 - 100), 9)
+    at = data.index(b"IDAT") - 4
+    chunks = b"".join(struct.pack(">I", len(t)) + b"zTXt" + t + struct.pack(">I", zlib.crc32(b"zTXt" + t))
+                      for t in (b"k%d\x00\x00" % n + text for n in range(100)))
+    return data[:at] + chunks + data[at:]
+
+
+def photos_webp_huge_header(app):
+    """An extended WebP whose canvas claims 16383 x 16383 pixels."""
+    data = bytearray(_photos_encoded("WEBP", (8, 8), exif=b"Exif\x00\x00MM\x00*\x00\x00\x00\x08\x00\x00"))
+    data[24:30] = (16382).to_bytes(3, "little") * 2
+    return bytes(data)
+
+
 GENERATORS = {name: fn for name, fn in globals().items() if callable(fn) and not name.startswith("_")
               and fn.__module__ == __name__ and fn.__code__.co_varnames[:1] == ("app",)}
 

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 
 import pillow_heif
 import pytest
-from PIL import Image, ImageChops, ImageStat
+from PIL import Image, ImageChops, ImageStat, PngImagePlugin
 
 from photos.processing import ImageTooLarge, InvalidImage, PhotoError, UnsupportedImage, process
 
@@ -403,3 +403,189 @@ def test_heic_made_here_round_trips():
     photo = process(buffer.getvalue())
     assert (photo.format, photo.width, photo.height) == ("HEIF", 640, 480)
     assert (photo.taken_at, photo.latitude) == (None, None)
+
+
+# Integrity: every accepted format is complete and decodes without a warning, or it is refused as damaged
+
+
+def _mpo(size=(1600, 1200)) -> bytes:
+    """A phone-style MPO: the photo, then a smaller second JPEG (a preview or an HDR gain map)."""
+    return _encoded(_textured(size), "MPO", quality=90, save_all=True, append_images=[_textured((400, 300))])
+
+
+def _heif(size=(640, 480), **save) -> bytes:
+    buffer = io.BytesIO()
+    pillow_heif.from_pillow(_textured(size)).save(buffer, quality=80, **save)
+    return buffer.getvalue()
+
+
+WHOLE = {
+    "jpeg": lambda: _encoded(_textured((1600, 1200)), "JPEG", quality=90),
+    "jpeg-progressive": lambda: _encoded(_textured((1600, 1200)), "JPEG", quality=90, progressive=True),
+    "jpeg-cmyk": lambda: _encoded(Image.new("CMYK", (640, 480), (0, 255, 255, 0)), "JPEG", quality=95),
+    "jpeg-gray": lambda: _encoded(_textured((640, 480)).convert("L"), "JPEG"),
+    "mpo": _mpo,
+    "png": lambda: _encoded(_textured((640, 480)), "PNG"),
+    "webp": lambda: _encoded(_textured((640, 480)), "WEBP"),
+    "heif": _heif,
+}
+
+
+@pytest.mark.parametrize("kind", WHOLE)
+@pytest.mark.parametrize("fraction", [0.3, 0.6, 0.9])
+def test_every_format_cut_short_is_refused_as_damaged(kind, fraction):
+    data = WHOLE[kind]()
+    assert process(data).format  # whole, it is accepted
+    with pytest.raises(InvalidImage, match="damaged") as caught:
+        process(data[: int(len(data) * fraction)])
+    assert caught.value.status == 400
+
+
+@pytest.mark.parametrize("kind", ["jpeg", "jpeg-progressive", "jpeg-cmyk", "jpeg-gray", "mpo"])
+@pytest.mark.parametrize("fraction", [0.3, 0.6, 0.9])
+def test_jpeg_family_cut_short_then_closed_by_an_end_marker_is_refused(kind, fraction):
+    """libjpeg fills what is missing (grey rows; a progressive file comes out blurred) and only warns: the
+    phone MPO cut at 60 % of the issue was served 40 % grey."""
+    data = WHOLE[kind]()
+    with pytest.raises(InvalidImage, match="damaged"):
+        process(data[: int(len(data) * fraction)] + b"\xff\xd9")
+
+
+def test_mpo_cut_inside_its_second_frame_is_refused():
+    """The photo itself is whole, but the file ends inside the frame after it."""
+    data = _mpo()
+    with pytest.raises(InvalidImage, match="frame 2"):
+        process(data[:-200])
+
+
+def test_corrupt_jpeg_data_is_refused():
+    data = bytearray(WHOLE["jpeg"]())
+    start = data.index(b"\xff\xda") + 200  # inside the entropy-coded data
+    data[start : start + 40] = b"\xff\x00" * 20 + b"\xff\xd0" * 10  # a restart marker where none belongs
+    with pytest.raises(InvalidImage, match="damaged"):
+        process(bytes(data))
+
+
+@pytest.mark.parametrize("where", ["IDAT", "IHDR"])
+def test_png_with_a_broken_checksum_is_refused(where):
+    data = bytearray(WHOLE["png"]())
+    data[data.index(where.encode()) + 8] ^= 0xFF  # a data byte: the chunk's CRC no longer matches
+    with pytest.raises(InvalidImage, match="damaged"):
+        process(bytes(data))
+
+
+def test_png_without_its_end_chunk_is_refused():
+    data = WHOLE["png"]()
+    assert data.endswith(b"IEND\xaeB`\x82")
+    with pytest.raises(InvalidImage, match="damaged"):
+        process(data[:-12])
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        _encoded(
+            _textured((64, 48)), "PNG", save_all=True, append_images=[_textured((64, 48)) for _ in range(3)]
+        ),
+        _encoded(
+            _textured((64, 48)), "WEBP", save_all=True, append_images=[_textured((64, 48)) for _ in range(3)]
+        ),
+    ],
+    ids=["apng", "animated-webp"],
+)
+def test_animated_images_are_refused(data):
+    """Only the first frame would be decoded (and so verified): an animation is not a photo."""
+    assert _image(data).n_frames == 4
+    with pytest.raises(UnsupportedImage, match="animated") as caught:
+        process(data)
+    assert caught.value.status == 415
+
+
+def test_mpo_is_decoded_at_reduced_scale_like_a_jpeg():
+    """A 4000x3000 MPO fits a decode budget that only its reduced-size (draft) decode fits."""
+    data = _mpo((4000, 3000))
+    assert _image(data).format == "MPO"
+    photo = process(data, max_decode_bytes=2000 * 1500 * 6)
+    assert (photo.format, photo.width, photo.height) == ("MPO", 4000, 3000)
+    with pytest.raises(ImageTooLarge):
+        process(_encoded(_textured((4000, 3000)), "PNG", compress_level=1), max_decode_bytes=2000 * 1500 * 6)
+
+
+# Metadata: the served files carry none
+
+
+SECRET = "SECRET-4711"
+ALLOWED_SEGMENTS = {0xD8, 0xE0, 0xDB, 0xC0, 0xC4, 0xDA, 0xD9}  # SOI, APP0 (JFIF), DQT, SOF0, DHT, SOS, EOI
+
+
+def _segments(jpeg: bytes) -> list[tuple[int, bytes]]:
+    """(marker, payload) of every segment up to the image data."""
+    segments, offset = [(0xD8, b"")], 2
+    while offset < len(jpeg):
+        marker, length = jpeg[offset + 1], int.from_bytes(jpeg[offset + 2 : offset + 4], "big")
+        segments.append((marker, jpeg[offset + 4 : offset + 2 + length]))
+        if marker == 0xDA:
+            return segments
+        offset += 2 + length
+    raise AssertionError("no image data")
+
+
+def _exif_with_secrets() -> Image.Exif:
+    exif = Image.Exif()
+    exif[0x010E] = SECRET  # ImageDescription
+    exif[0x013B] = SECRET  # Artist
+    exif.get_ifd(EXIF_IFD).update({0x927C: SECRET.encode() * 10, 0x9286: SECRET})  # MakerNote, UserComment
+    exif.get_ifd(GPS_IFD).update({1: "N", 2: (31.0, 56.0, 12.5), 3: "E", 4: (120.0, 21.0, 3.2)})
+    return exif
+
+
+XMP = f'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF><dc:creator>{SECRET}</dc:creator></rdf:RDF></x:xmpmeta>'
+IPTC = b"Photoshop 3.0\x008BIM\x04\x04\x00\x00\x00\x00\x00\x0f\x1c\x02\x50\x00\x0b" + SECRET.encode() + b"\x00"
+
+
+def _png_with_text() -> bytes:
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Comment", SECRET)
+    info.add_text("Author", SECRET, zip=True)
+    info.add_itxt("Description", SECRET, lang="zh", tkey="说明", zip=True)
+    info.add_text("XML:com.adobe.xmp", XMP)
+    return _encoded(_textured((320, 240)), "PNG", pnginfo=info, exif=_exif_with_secrets())
+
+
+METADATA = {
+    "jpeg": lambda: _encoded(
+        _textured((320, 240)), "JPEG", comment=SECRET, exif=_exif_with_secrets(), xmp=XMP.encode(),
+        extra=b"\xff\xed" + (len(IPTC) + 2).to_bytes(2, "big") + IPTC,
+    ),
+    "mpo": lambda: _encoded(
+        _textured((320, 240)), "MPO", comment=SECRET, exif=_exif_with_secrets(), save_all=True,
+        append_images=[_textured((80, 60))],
+    ),
+    "png": _png_with_text,
+    "webp": lambda: _encoded(_textured((320, 240)), "WEBP", exif=_exif_with_secrets(), xmp=XMP.encode()),
+    "heif": lambda: _heif((320, 240), exif=_exif_with_secrets().tobytes(), xmp=XMP.encode()),
+}
+
+
+@pytest.mark.parametrize("kind", METADATA)
+def test_served_files_carry_no_metadata_of_any_format(kind):
+    """EXIF (with maker notes and GPS), XMP, IPTC, comments, PNG text: none reaches a rendition, which holds
+    only the segments a JPEG needs to show its picture."""
+    data = METADATA[kind]()
+    assert SECRET.encode() in data or SECRET.encode() in zlib.decompress(data[data.index(b"zTXt") + 14 :])
+    photo = process(data)
+    assert (photo.latitude, photo.longitude) == pytest.approx((31.936806, 120.350889), abs=1e-5)
+    for rendition in photo.renditions:
+        segments = _segments(rendition.data)
+        assert {marker for marker, _ in segments} <= ALLOWED_SEGMENTS, [hex(m) for m, _ in segments]
+        assert [payload[:5] for marker, payload in segments if marker == 0xE0] == [b"JFIF\x00"]
+        assert SECRET.encode() not in rendition.data and b"Exif" not in rendition.data
+        assert not _image(rendition.data).info.keys() - {"jfif", "jfif_version", "jfif_unit", "jfif_density"}
+
+
+def test_a_camera_jpeg_comment_is_not_served():
+    """The issue's case: a camera JPEG whose COM segment holds text."""
+    data = _encoded(_textured((320, 240)), "JPEG", comment="Inspector's private note")
+    assert _image(data).info["comment"] == b"Inspector's private note"
+    for rendition in process(data).renditions:
+        assert b"private note" not in rendition.data and 0xFE not in {m for m, _ in _segments(rendition.data)}
