@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import UTC, date, timedelta
+from operator import itemgetter
 
 import sqlalchemy as sa
 from flask import current_app
@@ -22,7 +23,17 @@ from photos import service as photos
 
 
 def payload_digest(data: dict) -> str:
-    canonical = json.dumps(data, sort_keys=True, default=str, ensure_ascii=False, separators=(",", ":"))
+    """SHA-256 of a loaded submission in the form it is stored, so a retry written differently is the same
+    content: the time as its UTC instant (``Z``, ``+08:00`` or extra fraction digits alike), checklist rows in
+    item order, each finding's photos as a set, a missing severity as the general one it stores, key order and
+    number forms (``31``, ``31.0``, ``"31"``) as the schema loads them."""
+    stored = data | {
+        "inspected_dt": data["inspected_dt"].astimezone(UTC).isoformat(),
+        "checklist": sorted(data["checklist"], key=itemgetter("item_code")),
+        "findings": [finding | {"photo_ids": sorted(set(finding["photo_ids"])),
+                                "severity": finding["severity"] or "general"} for finding in data["findings"]],
+    }
+    canonical = json.dumps(stored, sort_keys=True, default=str, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
@@ -105,7 +116,9 @@ def _build(data: dict, digest: str, inspector_id: int) -> Inspection:
             events=[FindingEvent(action="created", to_status="open", actor_id=inspector_id)],
             photo_links=[],  # new: known empty, not loaded again for the response
         ))
-        photos.attach(inspection.findings[-1], finding["photo_ids"], "evidence")
+    sent = zip(inspection.findings, data["findings"], strict=True)
+    photos.attach("evidence", inspector_id, [(finding, given["photo_ids"], ("findings", index, "photo_ids"))
+                                             for index, (finding, given) in enumerate(sent)])
     return inspection
 
 
