@@ -214,11 +214,12 @@ def test_rectification_with_an_after_photo_downscaled_on_the_device(
     from tests.conftest import inspection_payload
 
     enterprise = make_enterprise(name="港城化工有限公司")
-    evidence = client.post("/api/v1/photos", headers=auth("inspector"),
+    inspector = auth("inspector")  # a finding takes only photos its own inspector uploaded
+    evidence = client.post("/api/v1/photos", headers=inspector,
                            data={"file": (io.BytesIO(photo_api.read_bytes()), photo_api.name)}).json["id"]
     payload = inspection_payload(enterprise)
     payload["findings"][0]["photo_ids"] = [evidence]
-    finding_id = client.post("/api/v1/inspections", headers=auth("inspector"), json=payload).json["findings"][0]["id"]
+    finding_id = client.post("/api/v1/inspections", headers=inspector, json=payload).json["findings"][0]["id"]
     big = tmp_path / "after.jpg"
     exif = Image.Exif()
     exif[0x0112] = 6  # stored on its side, as tablets do: upright it is 3000 wide, 4000 high
