@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -266,3 +267,26 @@ def test_the_migration_makes_photo_ids_never_reused_and_keeps_attached_photos(tm
                     f"created_dt) VALUES ('{4:064d}', 'JPEG', 1, 1, 1, false, 1, '2026-11-02') RETURNING id")).scalar()
             assert new > ids[2]
             db.engine.dispose()
+
+
+def test_a_backup_copies_files_shared_by_two_photos_once(app, client, auth, tmp_path):
+    """Two users uploaded the same bytes: two rows, one set of files; the archive holds each file once."""
+    import json
+    import tarfile
+
+    for path in Path(app.config["UPLOAD_DIR"]).rglob("*"):  # the session's store: only this test's files
+        if path.is_file():
+            path.unlink()
+    data = jpeg(16)
+    assert upload(client, auth("inspector"), data) != upload(client, auth("inspector"), data)
+    result = app.test_cli_runner().invoke(args=["backup", "create", "--to", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    (archive,) = tmp_path.glob("backup-*.tar")
+    with tarfile.open(archive) as tar:
+        names = tar.getnames()
+        manifest = json.loads(tar.extractfile("manifest.json").read())
+    keys = [f["key"] for f in manifest["photos"]["files"]]
+    assert len(keys) == len(set(keys)) == 2  # display and thumbnail
+    assert len([n for n in names if n.endswith(".jpg")]) == 2
+    verified = app.test_cli_runner().invoke(args=["backup", "verify", str(archive)])
+    assert verified.exit_code == 0, verified.output
