@@ -184,3 +184,27 @@ def test_an_inspection_offline_past_the_sweep_arrives_once_with_its_photo(
     page.evaluate("Outbox.sync(true)")
     page.wait_for_timeout(300)
     assert count(app, Inspection) == 1
+
+
+def test_a_photo_the_server_refuses_is_left_out_only_when_the_inspector_chooses(
+        app, tablet, browser_login, make_enterprise, tmp_path):
+    """Bytes no browser or server can read as an image: the inspection waits, refused, with the reason; it is
+    sent without that photo only after the inspector's tap."""
+    make_enterprise(name="港城化工有限公司")
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(b"\xff\xd8 not really a photo " * 40)
+    page = tablet(service_workers="block").new_page()
+    browser_login(page, "inspector")
+    from tests.web.test_web_browser import fill_inspection
+
+    item = fill_inspection(page, "港城化工有限公司", "装卸区警示标志缺失")
+    item.locator(".f-photos").set_input_files(str(broken))
+    page.click("#submit-inspection")
+    refused = page.locator("#outbox li.outbox-item[data-state='rejected']")
+    refused.wait_for()
+    assert count(app, Inspection) == 0 and count(app, Photo) == 0
+    assert outbox_item(page, lambda i: i["state"] == "rejected")["photos"][0]["refused"]
+    refused.locator("button", has_text="不带被拒照片发送").tap()
+    page.locator("#outbox li.outbox-item[data-state='sent']").wait_for()
+    assert "有照片被服务器拒收，已略去" in page.locator("#outbox li.outbox-item").inner_text()
+    assert count(app, Inspection) == 1 and count(app, FindingPhoto) == 0

@@ -5,7 +5,8 @@
    uploaded again give the same photo while it waits for its inspection, and a photo's id is kept once known.
    The blobs stay until the inspection is stored: when the server no longer has a photo (a tablet offline past
    the sweep) or will not take it, the outbox uploads it again and resends with the same client_id. Nothing
-   leaves the outbox unsent unless the inspector discards it. Sent items stay listed for a day. */
+   is left out without the inspector: an inspection leaves the outbox unsent only when discarded, and a photo
+   the server cannot read is sent without only when the inspector chooses so. Sent items stay listed a day. */
 (function () {
   "use strict";
   const DB_NAME = "inspection-outbox";
@@ -148,10 +149,12 @@
         photos[i].id = stored.id;
       } catch (error) {
         if (error.kind !== "rejected") throw error;
-        // A photo the server cannot read must not hold back the whole inspection: send it without.
-        photos[i].id = -1;
-        item.warning = error.message;
+        // A photo the server cannot read: the inspector chooses to send without it (or to discard), never us.
+        photos[i].refused = error.message;
+        await put(item);
+        throw error;
       }
+      photos[i].refused = "";
       await put(item);  // the id is kept: a retry does not upload this photo again
     }
   }
@@ -284,6 +287,20 @@
           syncLocked(true);
         });
         meta.appendChild(retry);
+        const refused = (item.photos || []).filter((p) => p.refused && !p.id);
+        if (item.state === "rejected" && refused.length) {
+          const without = App.el("button", "btn", App.t("send_without"));
+          without.type = "button";
+          without.addEventListener("click", async () => {  // the inspector's choice: leave those photos out
+            refused.forEach((p) => { p.id = -1; });
+            item.warning = refused.map((p) => p.refused).join("; ");
+            item.state = "queued";
+            item.next_try = 0;
+            await put(item);
+            syncLocked(true);
+          });
+          meta.appendChild(without);
+        }
         const discard = App.el("button", "btn btn-danger", App.t("discard"));
         discard.type = "button";
         discard.addEventListener("click", async () => {
