@@ -210,7 +210,7 @@ def test_rectification_with_an_after_photo_downscaled_on_the_device(
     """A big camera photo is shrunk to 2048 px on the tablet before upload; before and after show side by side."""
     from PIL import Image
 
-    from photos.models import Photo
+    from photos.models import FindingPhoto, Photo
     from tests.conftest import inspection_payload
 
     enterprise = make_enterprise(name="港城化工有限公司")
@@ -240,7 +240,8 @@ def test_rectification_with_an_after_photo_downscaled_on_the_device(
     assert flash.get_attribute("class") == "flash flash-success", flash.inner_text()
     assert page.locator(".before-after > div").nth(1).locator("img").count() == 1
     with app.app_context():
-        after = db.session.scalars(sa.select(Photo).where(Photo.id != evidence)).one()
+        rectification = sa.select(Photo).join(FindingPhoto).where(FindingPhoto.kind == "rectification")
+        after = db.session.scalars(rectification).one()
         assert (after.width, after.height) == (1536, 2048)  # upright and downscaled on the tablet
         assert after.latitude == pytest.approx(31.96) and after.longitude == pytest.approx(120.67)  # EXIF kept
         assert after.taken_dt is not None
