@@ -171,3 +171,26 @@ def test_a_retry_with_other_content_is_still_a_conflict(client, auth, make_enter
     assert _post(client, headers, payload).status_code == 201
     response = _post(client, headers, payload | change)
     assert response.status_code == 409, response.json
+
+
+def test_a_retry_of_an_inspection_stored_before_the_normalised_digest_is_recognised(app, client, auth,
+                                                                                     make_enterprise):
+    """Rows written before issue 12 hold the digest of the loaded payload as it was: a tablet that lost the
+    answer across the deploy and resends the same body gets its inspection (200), not a 409."""
+    import hashlib
+    import json
+
+    from inspections.schemas import InspectionCreateSchema
+
+    headers, payload = auth("inspector"), inspection_payload(make_enterprise(),
+                                                             inspected_dt="2026-11-20T10:30:00+08:00")
+    first = _post(client, headers, payload)
+    assert first.status_code == 201
+    with app.app_context():
+        loaded = InspectionCreateSchema().load(payload)
+        legacy = json.dumps(loaded, sort_keys=True, default=str, ensure_ascii=False, separators=(",", ":"))
+        db.session.get(Inspection, first.json["id"]).payload_sha256 = hashlib.sha256(legacy.encode()).hexdigest()
+        db.session.commit()
+    retry = _post(client, headers, payload)
+    assert retry.status_code == 200 and retry.json == first.json
+    assert _post(client, headers, payload | {"notes": "changed"}).status_code == 409
