@@ -52,7 +52,9 @@ def _describe(query, tables: list[str]):
         revision = ",".join(sorted(row[0] for row in rows)) or None
     photos = []
     if "photos" in tables:
-        photos = [(sha, bool(original)) for sha, original in query("SELECT sha256, has_original FROM photos")]
+        # One entry per content: rows of the same bytes (two users' uploads) share the files named by its hash.
+        photos = [(sha, bool(original)) for sha, original in query(
+            "SELECT sha256, MAX(CASE WHEN has_original THEN 1 ELSE 0 END) FROM photos GROUP BY sha256")]
     head = None
     if "audit_entries" in tables:
         rows = query("SELECT seq, hash FROM audit_entries WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1")

@@ -96,7 +96,7 @@ api = _Api()
 
 
 def _domain_error(exc: DomainError):
-    errors = {"json": {exc.field: [exc.message]}} if exc.field else None
+    errors = exc.errors or ({"json": {exc.field: [exc.message]}} if exc.field else None)
     return error_response(exc.status, exc.message, errors)
 
 

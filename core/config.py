@@ -29,6 +29,13 @@ def _int(env: dict, name: str, default: int, minimum: int = 1) -> int:
     return value
 
 
+def _bounded(env: dict, name: str, default: int, maximum: int) -> int:
+    value = _int(env, name, default)
+    if value > maximum:
+        raise ConfigError(f"{name}={env[name]!r} must be at most {maximum}")
+    return value
+
+
 def _bool(env: dict, name: str, default: bool | None) -> bool | None:
     raw = (env.get(name) or "").strip().lower()
     if raw == "":
@@ -189,6 +196,8 @@ def load(instance_path: str, root_path: str, env: dict | None = None) -> dict:
         "MAX_PHOTO_PIXELS": _int(env, "MAX_PHOTO_PIXELS", 50_000_000),
         "MAX_PHOTOS_PER_FINDING": _int(env, "MAX_PHOTOS_PER_FINDING", 10),
         "PHOTO_KEEP_ORIGINALS": _bool(env, "PHOTO_KEEP_ORIGINALS", False),
+        # A tablet may stay offline for days between uploading a photo and sending its inspection (issue 12).
+        "PHOTO_UNATTACHED_DAYS": _bounded(env, "PHOTO_UNATTACHED_DAYS", 30, maximum=3650),
         "CARD_RULESET": env.get("CARD_RULESET") or None,
         # Unset: secure cookies except in debug and tests; plain-HTTP LAN servers need false.
         "WEB_SECURE_COOKIES": _bool(env, "SESSION_COOKIE_SECURE", None),

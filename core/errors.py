@@ -6,9 +6,10 @@ from __future__ import annotations
 class DomainError(Exception):
     status = 400
 
-    def __init__(self, message, *, field: str | None = None):
+    def __init__(self, message, *, field: str | None = None, errors: dict | None = None):
         super().__init__(message)
         self.field = field
+        self.errors = errors  # field errors nested deeper than one field (``{"json": {...}}``), when given
 
     @property
     def message(self) -> str:

@@ -49,7 +49,7 @@ def _commit(finding):
 def rectification(data, finding_id):
     """Report what the enterprise did to rectify the finding (open → rectification_submitted)."""
     finding = findings.get(finding_id)
-    photos.attach(finding, data["photo_ids"], "rectification")
+    photos.attach("rectification", current_user.id, [(finding, data["photo_ids"], ("photo_ids",))])
     return _commit(findings.transition(finding, "rectification_submitted", current_user.id, data["note"]))
 
 

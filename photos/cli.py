@@ -9,7 +9,7 @@ cli = AppGroup("photos", help="Manage the photo store.")
 
 @cli.command("sweep")
 def sweep():
-    """Remove unattached uploads older than a day and files that no photo row points to."""
+    """Remove uploads attached nowhere after PHOTO_UNATTACHED_DAYS, and files that no photo row points to."""
     rows = service.sweep_rows()
     db.session.commit()
     files = service.sweep_files()

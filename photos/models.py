@@ -12,12 +12,17 @@ VARIANTS = ("display", "thumb", "original")
 
 
 class Photo(db.Model):
-    """One uploaded image, addressed by the SHA-256 of its bytes; its files exist before its row does."""
+    """One upload by one user, whose files are named by the SHA-256 of its bytes (rows of the same bytes share
+    them); its files exist before its row does. It is evidence for one finding, or for the findings of one
+    inspection, once attached."""
 
     __tablename__ = "photos"
+    # Tablets hold photo ids for days before they send the inspection: an id must never name another photo
+    # later. SQLite reuses the largest rowid after the newest row is deleted (the sweep) unless AUTOINCREMENT.
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    sha256: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    sha256: Mapped[str] = mapped_column(sa.String(64), index=True)
     format: Mapped[str] = mapped_column(sa.String(10))
     width: Mapped[int]
     height: Mapped[int]

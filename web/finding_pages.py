@@ -97,13 +97,12 @@ def _act(finding_id: int, form_name: str, roles, action):
 
 
 def _rectify(finding: Finding, form: RectificationForm) -> str:
-    ids = []
-    for upload in form.photos.data or []:
-        if upload and upload.filename:
-            photo, _created = photos.store(upload.read(), current_user.id)
-            ids.append(photo.id)
-    photos.attach(finding, ids, "rectification")
+    uploads = [upload for upload in form.photos.data or [] if upload and upload.filename]
+    # The cheap refusals (too many photos, a finding not open) before any photo is decoded.
+    photos.room_for(finding, len(uploads), field="photos")
     workflow.transition(finding, "rectification_submitted", current_user.id, form.note.data.strip())
+    ids = [photos.store(upload.read(), current_user.id)[0].id for upload in uploads]
+    photos.attach("rectification", current_user.id, [(finding, ids, ("photos",))])
     return _("Rectification submitted; it now waits for verification on site.")
 
 

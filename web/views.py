@@ -69,6 +69,7 @@ def js_strings() -> dict:
         "remove_photo": _("Remove photo"),
         "photo_failed": _("This photo could not be read."),
         "photo_refused": _("A photo was refused by the server and left out:"),
+        "send_without": _("Send without the refused photo"),
         "no_results": _("No enterprise found."),
         "search_failed": _("Search needs a connection; try again when online."),
         "checklist_failed": _("The checklist could not be loaded; it needs a connection the first time."),

@@ -1,7 +1,7 @@
 """users.session_token: browser sessions end on a new password, a deactivation or a logout
 
 Revision ID: b8d4f2a1c3e5
-Revises: 20da1ee160c6
+Revises: a7c3e1f0b2d4
 Create Date: 2026-12-01 06:10:00
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'b8d4f2a1c3e5'
-down_revision = '20da1ee160c6'
+down_revision = 'a7c3e1f0b2d4'
 branch_labels = None
 depends_on = None
 

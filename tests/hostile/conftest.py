@@ -98,6 +98,20 @@ class World:
         return self._post("inspector", "/api/v1/photos",
                           data={"file": (io.BytesIO(tiny_jpeg()), "seed.jpg", "image/jpeg")})["id"]
 
+    def _make_others_photo(self) -> int:
+        """A photo a safety manager uploaded: not the inspector's to attach."""
+        return self._post("safety_manager", "/api/v1/photos",
+                          data={"file": (io.BytesIO(tiny_jpeg(colour=(20, 60, 200))), "other.jpg", "image/jpeg")})["id"]
+
+    def _make_evidence(self) -> int:
+        """An inspector's photo that is already evidence of a finding (of an inspection of its own)."""
+        photo = self._post("inspector", "/api/v1/photos",
+                           data={"file": (io.BytesIO(tiny_jpeg(colour=(90, 200, 20))), "ev.jpg", "image/jpeg")})["id"]
+        payload = inspection_payload(self["enterprise"])
+        payload["findings"][0]["photo_ids"] = [photo]
+        self._post("inspector", "/api/v1/inspections", json=payload)
+        return photo
+
     def _make_body(self) -> int:
         return self._post("env_staff", "/api/v1/water-bodies",
                           json={"name": "和平河", "kind": "river", "target_class": 4})["id"]

@@ -40,7 +40,8 @@ from tests.hostile.conftest import tiny_jpeg
 
 HERE = Path(__file__).parent
 CASES = yaml.safe_load((HERE / "catalogue.yaml").read_text(encoding="utf-8"))
-PLACEHOLDER = re.compile(r"\{(enterprise|inspection|finding|card|photo|body|section|task|account)\}")
+PLACEHOLDER = re.compile(
+    r"\{(enterprise|inspection|finding|card|photo|others_photo|evidence|body|section|task|account)\}")
 RULESET = yaml.safe_load((HERE.parents[1] / "risk_rules" / "rulesets" / "default.yaml").read_text(encoding="utf-8"))
 RULESET["effective_from"] = RULESET["effective_from"].isoformat()
 

@@ -210,15 +210,16 @@ def test_rectification_with_an_after_photo_downscaled_on_the_device(
     """A big camera photo is shrunk to 2048 px on the tablet before upload; before and after show side by side."""
     from PIL import Image
 
-    from photos.models import Photo
+    from photos.models import FindingPhoto, Photo
     from tests.conftest import inspection_payload
 
     enterprise = make_enterprise(name="港城化工有限公司")
-    evidence = client.post("/api/v1/photos", headers=auth("inspector"),
+    inspector = auth("inspector")  # a finding takes only photos its own inspector uploaded
+    evidence = client.post("/api/v1/photos", headers=inspector,
                            data={"file": (io.BytesIO(photo_api.read_bytes()), photo_api.name)}).json["id"]
     payload = inspection_payload(enterprise)
     payload["findings"][0]["photo_ids"] = [evidence]
-    finding_id = client.post("/api/v1/inspections", headers=auth("inspector"), json=payload).json["findings"][0]["id"]
+    finding_id = client.post("/api/v1/inspections", headers=inspector, json=payload).json["findings"][0]["id"]
     big = tmp_path / "after.jpg"
     exif = Image.Exif()
     exif[0x0112] = 6  # stored on its side, as tablets do: upright it is 3000 wide, 4000 high
@@ -239,7 +240,8 @@ def test_rectification_with_an_after_photo_downscaled_on_the_device(
     assert flash.get_attribute("class") == "flash flash-success", flash.inner_text()
     assert page.locator(".before-after > div").nth(1).locator("img").count() == 1
     with app.app_context():
-        after = db.session.scalars(sa.select(Photo).where(Photo.id != evidence)).one()
+        rectification = sa.select(Photo).join(FindingPhoto).where(FindingPhoto.kind == "rectification")
+        after = db.session.scalars(rectification).one()
         assert (after.width, after.height) == (1536, 2048)  # upright and downscaled on the tablet
         assert after.latitude == pytest.approx(31.96) and after.longitude == pytest.approx(120.67)  # EXIF kept
         assert after.taken_dt is not None

@@ -1,8 +1,12 @@
 /* The outbox: inspections (with their photo blobs) wait in IndexedDB until the server has them.
 
    Sending is the only way an inspection reaches the server, online or not, so there is one path to test.
-   A retry never duplicates: the inspection keeps the client_id made when its form was started, photos are
-   content-addressed on the server, and a photo's id is kept once known. Sent items stay listed for a day. */
+   A retry never duplicates: the inspection keeps the client_id made when its form was started, the same bytes
+   uploaded again give the same photo while it waits for its inspection, and a photo's id is kept once known.
+   The blobs stay until the inspection is stored: when the server no longer has a photo (a tablet offline past
+   the sweep) or will not take it, the outbox uploads it again and resends with the same client_id. Nothing
+   is left out without the inspector: an inspection leaves the outbox unsent only when discarded, and a photo
+   the server cannot read is sent without only when the inspector chooses so. Sent items stay listed a day. */
 (function () {
   "use strict";
   const DB_NAME = "inspection-outbox";
@@ -69,20 +73,30 @@
   }
 
   class SendError extends Error {
-    constructor(kind, message) {
+    constructor(kind, message, body = null) {
       super(message);
       this.kind = kind;  // "network" (retry later), "login" (wait for a login), "rejected" (needs a person)
+      this.body = body;  // the server's JSON answer, when there was one
     }
   }
 
-  async function messageOf(response) {
+  async function bodyOf(response) {
     try {
-      const data = await response.json();
-      const fields = data.errors ? JSON.stringify(data.errors.json || data.errors) : "";
-      return `${response.status} ${data.message || ""} ${fields}`.trim();
+      return await response.json();
     } catch (e) {
-      return String(response.status);
+      return null;
     }
+  }
+
+  function messageOf(response, data) {
+    if (!data) return String(response.status);
+    const fields = data.errors ? JSON.stringify(data.errors.json || data.errors) : "";
+    return `${response.status} ${data.message || ""} ${fields}`.trim();
+  }
+
+  async function failure(kind, response) {
+    const data = await bodyOf(response);
+    return new SendError(kind, messageOf(response, data), data);
   }
 
   async function send(url, options) {
@@ -93,24 +107,35 @@
       throw new SendError("network", e.message);
     }
     if (response.status === 400) {
-      const text = await messageOf(response.clone());
-      if (/csrf/i.test(text)) {  // the token expired while the tablet was offline: fetch a new one, once
-        await App.refreshCsrf();
-        response = await App.api(url, options);
-      } else {
-        throw new SendError("rejected", text);
-      }
+      const refused = await failure("rejected", response.clone());
+      if (!/csrf/i.test(refused.message)) throw refused;
+      await App.refreshCsrf();  // the token expired while the tablet was offline: fetch a new one, once
+      response = await App.api(url, options);
     }
-    if (response.status === 401) throw new SendError("login", await messageOf(response));
+    if (response.status === 401) throw await failure("login", response);
     if (response.status >= 500 || response.status === 408 || response.status === 429) {
-      throw new SendError("network", await messageOf(response));
+      throw await failure("network", response);
     }
-    if (!response.ok) throw new SendError("rejected", await messageOf(response));
+    if (!response.ok) throw await failure("rejected", response);
     return response.json();
   }
 
-  async function sendOne(item) {
-    const photos = item.photos || [];
+  /** The photo ids a refusal names entry by entry, where they sat in the payload: the server nests its
+      reasons as errors.json.findings[i].photo_ids[j] (a list there instead is about the whole list). */
+  function refusedPhotoIds(body, payload) {
+    const findings = (((body || {}).errors || {}).json || {}).findings || {};
+    const ids = [];
+    for (const [i, errors] of Object.entries(findings)) {
+      const refused = (errors || {}).photo_ids;
+      if (!refused || Array.isArray(refused)) continue;
+      const sent = (payload.findings[Number(i)] || {}).photo_ids || [];
+      Object.keys(refused).forEach((j) => { if (sent[Number(j)]) ids.push(sent[Number(j)]); });
+    }
+    return ids;
+  }
+
+  /** Upload every photo of the item that has no id yet; each id is kept as soon as it is known. */
+  async function uploadPhotos(item, photos) {
     for (let i = 0; i < photos.length; i += 1) {
       if (photos[i].id) continue;
       item.state = "uploading";
@@ -124,20 +149,45 @@
         photos[i].id = stored.id;
       } catch (error) {
         if (error.kind !== "rejected") throw error;
-        // A photo the server cannot read must not hold back the whole inspection: send it without.
-        photos[i].id = -1;
-        item.warning = error.message;
+        // A photo the server cannot read: the inspector chooses to send without it (or to discard), never us.
+        photos[i].refused = error.message;
+        await put(item);
+        throw error;
       }
+      photos[i].refused = "";
       await put(item);  // the id is kept: a retry does not upload this photo again
     }
+  }
+
+  function payloadOf(item, photos) {
     const payload = JSON.parse(JSON.stringify(item.payload));
     payload.findings.forEach((finding, index) => {
       finding.photo_ids = photos.filter((p) => p.finding === index && p.id > 0).map((p) => p.id);
     });
-    item.state = "sending";
-    await put(item);
-    notify();
-    const stored = await send(item.url || "/api/v1/inspections", {method: "POST", json: payload});
+    return payload;
+  }
+
+  async function sendOne(item) {
+    const photos = item.photos || [];
+    let stored = null;
+    for (let recovered = false; !stored; recovered = true) {
+      await uploadPhotos(item, photos);
+      const payload = payloadOf(item, photos);
+      item.state = "sending";
+      await put(item);
+      notify();
+      try {
+        stored = await send(item.url || "/api/v1/inspections", {method: "POST", json: payload});
+      } catch (error) {
+        // Photos the server no longer has (swept while the tablet was offline) or will not take: upload the
+        // blobs kept here again, once, and resend with the same client_id.
+        const refused = error.kind === "rejected" && !recovered ? refusedPhotoIds(error.body, payload) : [];
+        const again = photos.filter((p) => p.id > 0 && p.blob && refused.includes(p.id));
+        if (!again.length) throw error;
+        again.forEach((p) => { p.id = null; });
+        await put(item);
+      }
+    }
     item.state = "sent";
     item.inspection_id = stored.id;
     item.finding_ids = (stored.findings || []).map((f) => f.id);
@@ -237,6 +287,20 @@
           syncLocked(true);
         });
         meta.appendChild(retry);
+        const refused = (item.photos || []).filter((p) => p.refused && !p.id);
+        if (item.state === "rejected" && refused.length) {
+          const without = App.el("button", "btn", App.t("send_without"));
+          without.type = "button";
+          without.addEventListener("click", async () => {  // the inspector's choice: leave those photos out
+            refused.forEach((p) => { p.id = -1; });
+            item.warning = refused.map((p) => p.refused).join("; ");
+            item.state = "queued";
+            item.next_try = 0;
+            await put(item);
+            syncLocked(true);
+          });
+          meta.appendChild(without);
+        }
         const discard = App.el("button", "btn btn-danger", App.t("discard"));
         discard.type = "button";
         discard.addEventListener("click", async () => {
