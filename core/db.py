@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -77,3 +78,29 @@ def render_migration_item(type_, obj, _autogen_context):
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
     return False
+
+
+@contextmanager
+def batch_rebuild(table: str, **kwargs):
+    """``op.batch_alter_table(table, **kwargs)`` for migrations that change a table others refer to.
+
+    On SQLite the batch recreates the table, and dropping the old copy fails while foreign keys are enforced
+    and rows refer to it; the switch only takes effect outside a transaction. So enforcement is off for the
+    rebuild, every key in the database is checked after it (``RuntimeError`` naming the broken rows), and it is
+    back on before the migration goes on. Elsewhere it is the plain batch."""
+    from alembic import op
+
+    if op.get_bind().dialect.name != "sqlite":
+        with op.batch_alter_table(table, **kwargs) as batch_op:
+            yield batch_op
+        return
+    context = op.get_context()
+    with context.autocommit_block():
+        op.execute("PRAGMA foreign_keys = OFF")
+    with op.batch_alter_table(table, recreate="always", **kwargs) as batch_op:
+        yield batch_op
+    broken = op.get_bind().exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+    if broken:
+        raise RuntimeError(f"foreign keys broken by rebuilding {table}: {broken}")
+    with context.autocommit_block():
+        op.execute("PRAGMA foreign_keys = ON")

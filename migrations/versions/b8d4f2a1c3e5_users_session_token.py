@@ -10,6 +10,8 @@ import secrets
 import sqlalchemy as sa
 from alembic import op
 
+from core.db import batch_rebuild
+
 # revision identifiers, used by Alembic.
 revision = 'b8d4f2a1c3e5'
 down_revision = 'a7c3e1f0b2d4'
@@ -26,10 +28,10 @@ def upgrade():
     for (user_id,) in connection.execute(sa.select(users.c.id)).all():
         connection.execute(users.update().where(users.c.id == user_id)
                            .values(session_token=secrets.token_urlsafe(16)))
-    with op.batch_alter_table('users') as batch_op:
+    with batch_rebuild('users') as batch_op:
         batch_op.alter_column('session_token', existing_type=sa.String(length=32), nullable=False)
 
 
 def downgrade():
-    with op.batch_alter_table('users') as batch_op:
+    with batch_rebuild('users') as batch_op:
         batch_op.drop_column('session_token')
