@@ -2,11 +2,12 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from accounts.schemas import UserRefSchema
 from core.api import ID
+from core.text import Text
 from core.time import within_years
 from inspections.models import CATEGORIES, DOMAINS, RESULTS, SEVERITIES, STATUSES
 from photos.schemas import FindingPhotoSchema
 
-_text = fields.String
+_text = Text
 
 
 class ChecklistResultSchema(Schema):

@@ -43,4 +43,4 @@ def inspect():
         "severities": list(SEVERITIES),
         "user": current_user.id,
     }
-    return render_template("web/inspect.html", config=config, domains=DOMAINS)
+    return render_template("web/inspect.html", field_config=config, domains=DOMAINS)

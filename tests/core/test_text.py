@@ -58,7 +58,7 @@ def test_a_query_string_and_a_page_form_refuse_them_too(app, client, auth, make_
 
 
 SCHEMA_MODULES = ["accounts.schemas", "enterprises.schemas", "cards.schemas", "checklists.schemas",
-                  "remediation.schemas"]
+                  "inspections.schemas", "remediation.schemas"]
 
 
 def _loaded_strings(schema: Schema):

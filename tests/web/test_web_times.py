@@ -45,3 +45,19 @@ def test_the_alerts_inbox_shows_the_zones_time_on_a_device_set_to_another_zone(a
     row = page.locator("#alerts li.unread")
     row.wait_for()
     assert "2026年12月1日 04:15" in row.inner_text(), row.inner_text()
+
+
+def test_the_outbox_shows_when_an_inspection_was_kept_in_the_zones_time(tablet, browser_login):
+    """An inspection kept on a tablet set to New York at 20:15 UTC on 11-30 reads 12-01 04:15 in the outbox."""
+    context = tablet(timezone_id="America/New_York")
+    page = context.new_page()
+    page.clock.set_fixed_time(MOMENT)
+    browser_login(page, "inspector")
+    page.goto("/inspect")
+    page.locator("#inspection-form[data-offline-ready='1']").wait_for()
+    context.set_offline(True)  # it stays in the outbox
+    page.evaluate("""Outbox.save({client_id: "7f0c1e2a-0000-4000-8000-000000000001", payload: {}, photos: [],
+                                  summary: {enterprise: "港城化工有限公司", domain: "危险化学品", findings: 1}})""")
+    row = page.locator("#outbox li.outbox-item")
+    row.wait_for()
+    assert "2026/12/1 04:15" in row.inner_text() or "2026年12月1日 04:15" in row.inner_text(), row.inner_text()

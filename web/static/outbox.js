@@ -266,7 +266,9 @@
       li.dataset.state = item.state;
       const main = App.el("div", "row-main");
       main.appendChild(App.el("strong", "", item.summary.enterprise));
-      const when = new Date(item.created).toLocaleString(document.documentElement.lang);
+      // The zone's wall clock, as on every page, whatever zone the tablet is set to.
+      const when = new Date(item.created).toLocaleString(document.documentElement.lang,
+                                                         {timeZone: list.dataset.timezone});
       main.appendChild(App.el("span", "desc", `${item.summary.domain} · ${when}`));
       main.appendChild(App.el("span", "desc",
         `${item.summary.findings} ${App.t("findings_word")} · ${(item.photos || []).length} ${App.t("photo_count")}`));
