@@ -1,7 +1,7 @@
 from marshmallow import Schema, fields, validate
 
 from accounts.models import ROLES
-from core.api import PartialUpdate
+from core.api import Boolean, PartialUpdate
 from core.text import Email, Text
 
 
@@ -32,7 +32,7 @@ class UserUpdateSchema(PartialUpdate, Schema):
     full_name = Text(validate=validate.Length(min=1, max=100))
     email = Email(allow_none=True)
     roles = fields.List(Text(validate=validate.OneOf(ROLES)), validate=validate.Length(min=1))
-    is_active = fields.Boolean(metadata={"description": "false: the user can no longer log in; tokens stop working"})
+    is_active = Boolean(metadata={"description": "false: the user can no longer log in; tokens stop working"})
     password = Text(load_only=True, validate=validate.Length(min=8, max=256),
                    metadata={"description": "a new password (at least 8 characters)"})
 
@@ -43,7 +43,7 @@ class UserSchema(Schema):
     full_name = Text(dump_only=True)
     email = Text(dump_only=True, allow_none=True)
     roles = fields.List(Text(), dump_only=True)
-    is_active = fields.Boolean(dump_only=True)
+    is_active = Boolean(dump_only=True)
 
 
 class UserRefSchema(Schema):

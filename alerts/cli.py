@@ -23,24 +23,52 @@ def _moment(raw: str | None) -> datetime:
 
 
 NOW = click.option("--now", "now", metavar="2027-01-01T09:00",
-                   help="act as of this moment (local time unless an offset is given); default: now")
+                   help="act as of this moment (local time unless an offset is given); default: now. A moment "
+                        "later than the clock only reports what would happen, unless --commit-future is given")
+COMMIT_FUTURE = click.option("--commit-future", is_flag=True,
+                             help="with a --now later than the clock, write the result all the same (alerts, "
+                                  "cards and digests dated in the future)")
+
+
+def _rehearsal(now: datetime, commit_future: bool) -> bool:
+    """Whether to only report: a moment still to come would write future-dated state (cards issued tomorrow,
+    "held -2 days") that nothing takes back, so that needs asking for by name."""
+    return now > utcnow() and not commit_future
+
+
+def _dry_run_note(now: datetime) -> str:
+    return (f"Dry run: {now.astimezone(zone()).isoformat(timespec='minutes')} is later than the clock, so "
+            "nothing was written; add --commit-future to write it.")
 
 
 @cli.command("scan")
 @NOW
-def scan(now):
+@COMMIT_FUTURE
+def scan(now, commit_future):
     """Run one raising pass: raise every alert whose threshold has passed and not yet raised."""
-    result = raising.scan(_moment(now))
+    moment = _moment(now)
+    rehearsal = _rehearsal(moment, commit_future)
+    result = (raising.rehearse if rehearsal else raising.scan)(moment)
     kinds = ", ".join(f"{kind} {count}" for kind, count in sorted(result.raised.items())) or "nothing new"
-    click.echo(f"Raised {result.total} alert(s): {kinds}; cards re-evaluated for {len(result.enterprises)} "
+    verb, cards = ("Would raise", "would be re-evaluated") if rehearsal else ("Raised", "re-evaluated")
+    click.echo(f"{verb} {result.total} alert(s): {kinds}; cards {cards} for {len(result.enterprises)} "
                "enterprise(s).")
+    if rehearsal:
+        click.echo(_dry_run_note(moment))
 
 
 @cli.command("digest")
 @NOW
-def write_digests(now):
+@COMMIT_FUTURE
+def write_digests(now, commit_future):
     """Write today's digest e-mails (once DIGEST_HOUR has passed) and queue them."""
-    written = digest.run(_moment(now))
+    moment = _moment(now)
+    written = digest.run(moment)
+    if _rehearsal(moment, commit_future):
+        db.session.rollback()
+        click.echo(f"Would write {written} digest(s).")
+        click.echo(_dry_run_note(moment))
+        return
     db.session.commit()
     click.echo(f"Wrote {written} digest(s).")
 

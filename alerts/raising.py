@@ -168,6 +168,15 @@ def run_pass(now: datetime) -> PassResult:
     return result
 
 
+def rehearse(now: datetime) -> PassResult:
+    """What a raising pass at ``now`` would raise and which cards it would re-evaluate, without writing
+    anything: the pass runs in a transaction that is rolled back (nothing is fanned out)."""
+    try:
+        return run_pass(now)
+    finally:
+        db.session.rollback()
+
+
 def scan(now: datetime) -> PassResult:
     """The scan job: the raising pass in one transaction, then the fan-out batch by batch. Commits."""
     result = run_pass(now)

@@ -1,8 +1,10 @@
 from marshmallow import Schema, fields
 
+from core.api import Boolean, QueryBoolean
+
 
 class AlertQuerySchema(Schema):
-    unread = fields.Boolean(load_default=None, metadata={"description": "true: only alerts not yet acknowledged"})
+    unread = QueryBoolean(load_default=None, metadata={"description": "true: only alerts not yet acknowledged"})
 
 
 class AlertSchema(Schema):
@@ -22,5 +24,5 @@ class AlertSchema(Schema):
 
 
 class PreferenceSchema(Schema):
-    digest_email = fields.Boolean(required=True, metadata={
+    digest_email = Boolean(required=True, metadata={
         "description": "true: one summary e-mail a day (DIGEST_HOUR local) instead of one e-mail per alert"})

@@ -1,5 +1,6 @@
 from marshmallow import Schema, fields, validate
 
+from core.api import Boolean
 from core.text import Text
 from inspections.models import CATEGORIES, DOMAINS
 
@@ -11,10 +12,10 @@ class ChecklistItemSchema(Schema):
     text_zh = Text(required=True, validate=validate.Length(min=1, max=2000))
     text_en = Text(required=True, validate=validate.Length(min=1, max=2000))
     category = Text(required=True, validate=validate.OneOf(CATEGORIES))
-    is_major = fields.Boolean(required=True)
+    is_major = Boolean(required=True)
     clause = Text(load_default="", validate=validate.Length(max=100))
     default_deadline_days = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(1, 365))
-    is_local = fields.Boolean(dump_only=True)
+    is_local = Boolean(dump_only=True)
 
 
 class ChecklistVersionSchema(Schema):

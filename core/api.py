@@ -7,9 +7,11 @@ Every error body is ``{"code": 422, "status": "Unprocessable Entity", "message":
 from __future__ import annotations
 
 import json
+from array import array
 
 import flask_smorest
 import marshmallow as ma
+from apispec import BasePlugin
 from flask import current_app, jsonify, request
 from flask_smorest import Api
 from flask_smorest.pagination import PaginationMetadataSchema
@@ -43,11 +45,73 @@ class IdConverter(IntegerConverter):
         super().__init__(map, *args, **kwargs)
 
 
-def error_response(status: int, message: str, errors: dict | None = None):
+def error_response(status: int, message: str, errors: dict | None = None, headers=None):
     body = {"code": status, "status": HTTP_STATUS_CODES.get(status, "Error"), "message": message}
     if errors:
         body["errors"] = errors
-    return jsonify(body), status
+    return jsonify(body), status, headers or {}
+
+
+_BMP = array("I", range(0x10000)).tobytes().decode("utf-32-le", "surrogatepass")  # every UTF-16 code unit
+
+
+def _refused_in(low: int, high: int) -> list[int]:
+    """Code points in [low, high) that ``core.text`` refuses; halves only the stretches that hold one."""
+    if text.problem(_BMP[low:high]) is None:
+        return []
+    if high - low == 1:
+        return [low]
+    middle = (low + high) // 2
+    return _refused_in(low, middle) + _refused_in(middle, high)
+
+
+def _refused() -> str:
+    """The characters ``core.text`` refuses, as the body of a regex class (``\\u0000-\\u0008...``), read from
+    ``core.text.problem`` itself so that the document never drifts from it. Surrogates are left out: a pattern
+    cannot hold a lone one (the parser refuses them all the same)."""
+    ranges: list[list[int]] = []
+    for code in _refused_in(0, 0xD800) + _refused_in(0xE000, 0x10000):
+        if ranges and ranges[-1][1] == code - 1:
+            ranges[-1][1] = code
+        else:
+            ranges.append([code, code])
+    return "".join(f"\\u{a:04x}" + (f"-\\u{b:04x}" if b > a else "") for a, b in ranges)
+
+
+_REFUSED = _refused()
+TEXT_PATTERN = f"^[^{_REFUSED}]*$"  # documented on every text field the API takes (see ``_text_pattern``)
+# Names and codes: more than white space (they are stored stripped); the pattern also excludes what is refused.
+NOT_BLANK = validate.Regexp(rf"^[^{_REFUSED}]*[^\s{_REFUSED}][^{_REFUSED}]*$", error="must not be blank")
+
+
+def _text_pattern(self, field, **_) -> dict:
+    """apispec attribute function: text that is read from a request gets ``TEXT_PATTERN`` unless it has a
+    pattern or a list of values of its own (which then say what it takes)."""
+    if isinstance(field, fields.String) and not field.dump_only and not any(
+            isinstance(v, validate.Regexp | validate.OneOf) for v in field.validators):
+        return {"pattern": TEXT_PATTERN}
+    return {}
+
+
+class Boolean(fields.Boolean):
+    """A JSON boolean: ``true`` or ``false`` and nothing else. (marshmallow's own also takes 0, 1, "yes", "on"
+    and more, which the document, saying ``boolean``, does not promise; a 0 meant as false is refused.)"""
+
+    default_error_messages = {"invalid": "Not a boolean: give true or false."}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool):
+            return value
+        raise self.make_error("invalid", input=value)
+
+
+class QueryBoolean(Boolean):
+    """A boolean in a query string: the words ``true`` and ``false``."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if value in ("true", "false") and isinstance(value, str):
+            return value == "true"
+        raise self.make_error("invalid", input=value)
 
 
 class PartialUpdate:
@@ -65,6 +129,15 @@ class PartialUpdate:
             raise ma.ValidationError("give at least one field to change")
 
 
+class _SchemaRules(BasePlugin):
+    """What a schema says as a whole that apispec leaves out: a partial update needs at least one field."""
+
+    def schema_helper(self, name, definition, **kwargs):
+        schema = kwargs.get("schema")
+        cls = schema if isinstance(schema, type) else type(schema)
+        return {"minProperties": 1} if issubclass(cls, PartialUpdate) else None
+
+
 class ErrorSchema(Schema):
     """Documented shape of every error response."""
 
@@ -76,6 +149,9 @@ class ErrorSchema(Schema):
 
 class _Api(Api):
     ERROR_SCHEMA = ErrorSchema
+    # No catch-all "default" response: every error status an operation can answer is listed (see ``_refusals``),
+    # so a status the document does not name is a defect the fuzzing finds.
+    DEFAULT_ERROR_RESPONSE_NAME = None
 
     def register_blueprint(self, blp, **options):
         # Token-authenticated API calls carry no CSRF token; cookie-authenticated ones are checked in
@@ -126,7 +202,10 @@ def _http_error(exc: HTTPException):
         message = _too_large()
     if messages:
         message = "The request has invalid fields; see errors."
-    return error_response(exc.code or 500, message, messages)
+    # Keep what the exception says in headers (405's Allow, 401's WWW-Authenticate, 429's Retry-After...);
+    # only the body's type is ours.
+    headers = [(name, value) for name, value in exc.get_headers() if name.lower() != "content-type"]
+    return error_response(exc.code or 500, message, messages, headers)
 
 
 def init_app(app):
@@ -144,7 +223,8 @@ def init_app(app):
         },
     )
     app.url_map.converters["int"] = IdConverter  # before any blueprint adds its rules
-    api.init_app(app)
+    api.init_app(app, spec_kwargs={"extra_plugins": [_SchemaRules()]})
+    api.ma_plugin.converter.add_attribute_function(_text_pattern)  # before any blueprint documents its schemas
     csrf.init_app(app)
     app.register_error_handler(DomainError, _domain_error)
     app.register_error_handler(IntegrityError, _integrity_error)
@@ -208,8 +288,54 @@ class _Parser(FlaskParser):
 PARSER = _Parser()
 
 
+_WRITES = {"post", "put", "patch", "delete"}
+_BODY = {"json", "form", "files"}
+
+
+def _refusals(method: str, names_rows: bool, view, apidoc: dict) -> dict[int, str]:
+    """The error statuses an operation can answer, by what it is: where it takes input, whether it writes,
+    whether it names stored rows in its path, whether it needs a login. Statuses a view documents itself
+    (``alt_response``) keep their own description."""
+    locations = {p["in"] for p in apidoc.get("arguments", {}).get("parameters", ())}
+    found = {}
+    if locations & _BODY:
+        found[400] = "The body cannot be read (malformed JSON, nested too deeply, a broken form)."
+        found[413] = "The body is larger than MAX_UPLOAD_MB, or a form field or the number of parts too large."
+        if "json" in locations:
+            found[415] = "The body is not sent as JSON (Content-Type: application/json)."
+    if method in _WRITES:
+        found.setdefault(400, "The CSRF token is missing or wrong (a browser session's write).")
+        found[409] = "The request conflicts with stored data or with the state of what it changes."
+    if locations or method in _WRITES:
+        found[422] = "Invalid input or a rule that forbids it: ``errors`` names each field and what is wrong."
+    public = getattr(view, "is_public", False)
+    if not public:
+        found[401] = "Not logged in: send 'Authorization: Bearer <token>' (POST /api/v1/auth/tokens)."
+        found[403] = "The caller's role may not do this, or not to this row."
+    if names_rows or locations & _BODY and not public:
+        found[404] = "A row named in the path or in the body does not exist."
+    return found
+
+
+def _document_refusals(doc, doc_info, **_):
+    if doc_info["public"]:
+        doc["security"] = []  # no login needed (the document's default is the bearer token)
+    responses = doc.setdefault("responses", {})
+    for status, description in doc_info["refusals"].items():
+        # smorest's own 422 is a reference to a generic "Unprocessable Entity": ours says more.
+        if not isinstance(responses.get(status, responses.get(str(status), "generic")), dict):
+            responses.pop(str(status), None)
+            responses[status] = {"description": description}
+    for status, response in responses.items():
+        # Every error answer has the one shape, also those a view documents with a description only.
+        if int(status) >= 400 and isinstance(response, dict) and "content" not in response:
+            response["content"] = {"application/json": {"schema": ErrorSchema}}
+    return doc
+
+
 class Blueprint(flask_smorest.Blueprint):
-    """A smorest blueprint whose views require an authenticated user unless marked ``@public``."""
+    """A smorest blueprint whose views require an authenticated user unless marked ``@public``, and whose
+    operations document every error status they can answer."""
 
     ARGUMENTS_PARSER = PARSER
     PAGINATION_ARGUMENTS_PARSER = PARSER
@@ -217,3 +343,12 @@ class Blueprint(flask_smorest.Blueprint):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.before_request(_require_login)
+        self._prepare_doc_cbks.append(_document_refusals)
+
+    def add_url_rule(self, rule, endpoint=None, view_func=None, provide_automatic_options=None, **kwargs):
+        super().add_url_rule(rule, endpoint, view_func, provide_automatic_options, **kwargs)
+        for method, apidoc in self._docs[self._endpoints[-1]].items():
+            if method != "parameters":
+                view = getattr(view_func, method) if isinstance(view_func, type) else view_func
+                apidoc["refusals"] = _refusals(method, "<" in rule, view, apidoc)
+                apidoc["public"] = getattr(view, "is_public", False)

@@ -1,11 +1,9 @@
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates
 
-from core.api import PartialUpdate
+from core.api import NOT_BLANK, PartialUpdate
 from core.text import Text
 from enterprises import credit_code
 from enterprises.models import SECTORS
-
-NOT_BLANK = validate.Regexp(r"^\s*\S", error="must not be blank")  # the name is stored stripped
 
 
 class EnterpriseCreateSchema(Schema):

@@ -1,7 +1,7 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from accounts.schemas import UserRefSchema
-from core.api import ID
+from core.api import ID, Boolean, QueryBoolean
 from core.text import Text
 from core.time import within_years
 from inspections.models import CATEGORIES, DOMAINS, RESULTS, SEVERITIES, STATUSES
@@ -86,7 +86,7 @@ class FindingSchema(FindingCreateSchema):
     enterprise_id = fields.Integer(dump_only=True)
     domain = _text(dump_only=True)
     status = _text(dump_only=True)
-    is_overdue = fields.Boolean(dump_only=True)
+    is_overdue = Boolean(dump_only=True)
     found_dt = fields.AwareDateTime(dump_only=True)
     closed_dt = fields.AwareDateTime(dump_only=True, allow_none=True)
     photos = fields.List(fields.Nested(FindingPhotoSchema), attribute="photo_links", dump_only=True)
@@ -116,7 +116,7 @@ class FindingQuerySchema(Schema):
     severity = _text(validate=validate.OneOf(SEVERITIES))
     enterprise_id = fields.Integer(validate=ID)
     domain = _text(validate=validate.OneOf(DOMAINS))
-    overdue = fields.Boolean()
+    overdue = QueryBoolean()
     found_from = fields.Date(validate=within_years, metadata={"description": "found on or after this local date"})
     found_to = fields.Date(validate=within_years, metadata={"description": "found on or before this local date"})
 
@@ -128,7 +128,7 @@ class RectificationSchema(Schema):
 
 
 class VerificationSchema(Schema):
-    accepted = fields.Boolean(required=True)
+    accepted = Boolean(required=True)
     note = _text(load_default="", validate=validate.Length(max=5000))
 
     @validates_schema
@@ -143,7 +143,7 @@ class ExtensionCreateSchema(Schema):
 
 
 class ExtensionDecisionSchema(Schema):
-    approved = fields.Boolean(required=True)
+    approved = Boolean(required=True)
     note = _text(load_default="", validate=validate.Length(max=5000))
 
 

@@ -1,5 +1,6 @@
-from marshmallow import Schema, fields, validate
+from marshmallow import EXCLUDE, Schema, fields, validate
 
+from core.api import Boolean
 from photos.models import VARIANTS
 
 
@@ -13,10 +14,13 @@ class PhotoSchema(Schema):
     taken_dt = fields.AwareDateTime(allow_none=True, metadata={"description": "capture time from EXIF"})
     latitude = fields.Float(allow_none=True)
     longitude = fields.Float(allow_none=True)
-    has_original = fields.Boolean()
+    has_original = Boolean()
 
 
 class PhotoUploadSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE  # other parts of the form are ignored (the document says so: no additionalProperties)
+
     file = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
 
 

@@ -1,16 +1,15 @@
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from accounts.schemas import UserRefSchema
-from core.api import ID, PartialUpdate
+from core.api import ID, NOT_BLANK, Boolean, PartialUpdate, QueryBoolean
 from core.text import Text
 from core.time import within_years
-from remediation.models import KINDS, MEASURES, TASK_STATUSES
+from remediation.models import KINDS, LISTED_STATUSES, MEASURES, TASK_STATUSES
 from remediation.values import check_values
 
 _text = Text
 # Years 1900-2099: the 12-month trend before a month of year 0 or after 9999 would leave the calendar.
 MONTH = validate.Regexp(r"^(19|20)\d{2}-(0[1-9]|1[0-2])$", error="give a month as YYYY-MM (1900-2099)")
-NOT_BLANK = validate.Regexp(r"^\s*\S", error="must not be blank")  # names and codes are stored stripped
 
 
 # --- water bodies -------------------------------------------------------------------------------------------
@@ -50,8 +49,8 @@ class CurrentClassSchema(Schema):
     class_label_zh = _text(allow_none=True)
     grade = _text(allow_none=True)
     grade_zh = _text(allow_none=True)
-    meets_target = fields.Boolean()
-    relapsed = fields.Boolean(metadata={"description": "closed off, but the latest month misses the target"})
+    meets_target = Boolean()
+    relapsed = Boolean(metadata={"description": "closed off, but the latest month misses the target"})
 
 
 class SectionSchema(Schema):
@@ -77,10 +76,9 @@ class SectionUpdateSchema(PartialUpdate, SectionSchema):
 
 
 class WaterBodySchema(WaterBodyCreateSchema):
-    class Meta:
-        dump_only = ("listed_status",)
-
     id = fields.Integer(dump_only=True)
+    # Every status a body can hold, closed_off included (the create schema's list is what a caller may choose).
+    listed_status = _text(dump_only=True, validate=validate.OneOf(LISTED_STATUSES))
     closed_off_dt = fields.AwareDateTime(dump_only=True, allow_none=True)
     closed_off_by = fields.Nested(UserRefSchema, dump_only=True, allow_none=True)
     closed_off_reason = _text(dump_only=True)
@@ -95,7 +93,7 @@ class WaterBodyDetailSchema(WaterBodySchema):
 class WaterBodyQuerySchema(Schema):
     q = _text(metadata={"description": "part of the name"})
     kind = _text(validate=validate.OneOf(KINDS))
-    listed_status = _text(validate=validate.OneOf(("worse_than_v_listed", "under_remediation", "closed_off")))
+    listed_status = _text(validate=validate.OneOf(LISTED_STATUSES))
     township = _text()
 
 
@@ -198,7 +196,7 @@ class TaskSchema(TaskCreateSchema):
     water_body_id = fields.Integer(dump_only=True)
     progress = fields.Integer(dump_only=True)
     status = _text(dump_only=True)
-    is_overdue = fields.Boolean(dump_only=True)
+    is_overdue = Boolean(dump_only=True)
     created_by_id = fields.Integer(dump_only=True, allow_none=True)
     created_dt = fields.AwareDateTime(dump_only=True)
     completed_dt = fields.AwareDateTime(dump_only=True, allow_none=True)
@@ -210,8 +208,8 @@ class TaskDetailSchema(TaskSchema):
 
 class TaskQuerySchema(Schema):
     status = _text(validate=validate.OneOf(TASK_STATUSES))
-    unresolved = fields.Boolean(metadata={"description": "planned or in progress"})
-    overdue = fields.Boolean(metadata={"description": "unresolved and past the deadline"})
+    unresolved = QueryBoolean(metadata={"description": "planned or in progress"})
+    overdue = QueryBoolean(metadata={"description": "unresolved and past the deadline"})
 
 
 class AllTasksQuerySchema(TaskQuerySchema):
@@ -235,7 +233,7 @@ class MonthSchema(Schema):
     grade = _text(allow_none=True)
     grade_zh = _text(allow_none=True)
     method = _text(allow_none=True, metadata={"description": "mean (< 5 sections) or section_share"})
-    meets_target = fields.Boolean(metadata={"description": "every section monitored and at the target or better"})
+    meets_target = Boolean(metadata={"description": "every section monitored and at the target or better"})
     sections = fields.List(fields.Nested(SectionClassSchema))
 
 
@@ -253,7 +251,7 @@ class FailingSchema(Schema):
 
 
 class ClosureSchema(Schema):
-    eligible = fields.Boolean()
+    eligible = Boolean()
     months_in_a_row = fields.Integer()
     months_required = fields.Integer()
     latest_month = _text(allow_none=True)
@@ -277,8 +275,8 @@ class StatusSchema(Schema):
         "description": "12 months ending at the latest evaluated month, oldest first"})
     months_meeting_target = fields.Integer(metadata={"description": "consecutive months up to the latest"})
     closure = fields.Nested(ClosureSchema)
-    can_close_off = fields.Boolean(metadata={"description": "eligible and not closed off yet"})
-    relapsed = fields.Boolean(metadata={"description": "closed off, but a section misses the target now"})
+    can_close_off = Boolean(metadata={"description": "eligible and not closed off yet"})
+    relapsed = Boolean(metadata={"description": "closed off, but a section misses the target now"})
     relapsed_sections = fields.List(fields.Nested(SectionClassSchema))
     closed_off_dt = fields.AwareDateTime(allow_none=True)
     closed_off_by = fields.Nested(UserRefSchema, allow_none=True)

@@ -18,6 +18,7 @@ Semantics shared by all rules:
 
 from __future__ import annotations
 
+import string
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -78,7 +79,7 @@ class Decision:
 
 @dataclass(frozen=True)
 class Rule:
-    """One rule of a set; ``params`` are the kind's integer parameters, texts already formatted with them."""
+    """One rule of a set; ``params`` are the kind's integer parameters, filled into the texts' ``{param}`` places."""
 
     id: str
     colour: str
@@ -339,6 +340,9 @@ def finding_scopes(ruleset: RuleSet, today: date) -> tuple[FindingScope, ...]:
 # --- loading -------------------------------------------------------------------------------------------
 
 _RULESET_KEYS = {"id", "version", "effective_from", "source", "rules"}
+# Bounds: a rule's id and texts are repeated in every reason of every enterprise (cards, the preview's answer),
+# so their size must not be the caller's to choose. Ids and versions fit the cards tables' columns.
+MAX_RULES, MAX_RULE_ID, MAX_VERSION, MAX_TEXT = 50, 20, 40, 300
 _RULE_KEYS = {"id", "colour", "kind", "params", "text_zh", "text_en"}
 
 
@@ -360,6 +364,8 @@ def load_ruleset(source: dict | str | Path) -> RuleSet:
     rules = data["rules"]
     if not isinstance(rules, list) or not rules:
         raise RuleSetError("rule set: 'rules' must be a non-empty list")
+    if len(rules) > MAX_RULES:
+        raise RuleSetError(f"rule set: {len(rules)} rules; at most {MAX_RULES}")
     built = tuple(_load_rule(raw, index) for index, raw in enumerate(rules))
     seen: set[str] = set()
     for rule in built:
@@ -367,8 +373,8 @@ def load_ruleset(source: dict | str | Path) -> RuleSet:
             raise RuleSetError(f"rule {rule.id!r}: duplicate rule id")
         seen.add(rule.id)
     return RuleSet(
-        id=_text(data, "id", "rule set"),
-        version=_text(data, "version", "rule set"),
+        id=_text(data, "id", "rule set", MAX_VERSION),
+        version=_text(data, "version", "rule set", MAX_VERSION),
         effective_from=_date(data["effective_from"], "rule set: 'effective_from'"),
         rules=built,
         source=str(data.get("source") or ""),
@@ -393,16 +399,9 @@ def _load_rule(raw: Any, index: int) -> Rule:
     if kind_name not in KINDS:
         raise RuleSetError(f"{where}: unknown kind {kind_name!r}; known kinds: {', '.join(KINDS)}")
     params = _params(raw.get("params") or {}, KINDS[kind_name].params, where)
-    texts = {}
-    for key in ("text_zh", "text_en"):
-        try:
-            texts[key] = _text(raw, key, where).format(**params)
-        except (KeyError, IndexError, ValueError) as exc:
-            raise RuleSetError(
-                f"{where}: {key} has a bad placeholder ({exc!r}); allowed: {list(params)}"
-            ) from exc
+    texts = {key: _fill(_text(raw, key, where, MAX_TEXT), params, f"{where}: {key}") for key in ("text_zh", "text_en")}
     return Rule(
-        _text(raw, "id", where),
+        _text(raw, "id", where, MAX_RULE_ID),
         colour,
         kind_name,
         texts["text_zh"],
@@ -437,8 +436,34 @@ def _check_keys(data: dict, allowed: set[str], required: set[str], where: str) -
         raise RuleSetError(f"{where}: missing field(s) {sorted(missing)}")
 
 
-def _text(data: dict, key: str, where: str) -> str:
-    return datafile.text(data, key, where, RuleSetError)
+def _text(data: dict, key: str, where: str, longest: int) -> str:
+    value = datafile.text(data, key, where, RuleSetError)
+    if len(value) > longest:
+        raise RuleSetError(f"{where}: {key!r} is {len(value)} characters long; at most {longest}")
+    return value
+
+
+def _fill(text: str, params: Mapping[str, int], where: str) -> str:
+    """``text`` with each ``{name}`` of ``params`` replaced by its value (``{{`` and ``}}`` are braces).
+
+    Only plain named fields: a conversion, format specification or index (``{x!r}``, ``{x:>9999}``,
+    ``{0:{1}}``, ``{x.real}``) is refused, so a rule's text can never grow beyond what it says.
+    """
+    try:
+        pieces = list(string.Formatter().parse(text))  # parses only; nothing is formatted
+    except ValueError as exc:  # a lone brace
+        raise RuleSetError(f"{where} has a bad placeholder ({exc}); write {{{{ and }}}} for braces") from None
+    parts = []
+    for literal, name, spec, conversion in pieces:
+        parts.append(literal)
+        if name is None:
+            continue
+        if name not in params or spec or conversion:
+            shown = "{" + name + (f"!{conversion}" if conversion else "") + (f":{spec}" if spec else "") + "}"
+            allowed = ", ".join("{" + p + "}" for p in params) or "none"
+            raise RuleSetError(f"{where} has a bad placeholder {shown}; only these are allowed: {allowed}")
+        parts.append(str(params[name]))
+    return "".join(parts)
 
 
 def _date(value: Any, where: str) -> date:

@@ -8,9 +8,9 @@ import sqlalchemy as sa
 from alerts import raising
 from alerts.models import Alert, AlertRecipient, Delivery
 from alerts.rules import build_rules, kinds_due
-from core.db import db
+from core.db import db, utcnow
 from inspections.models import Finding, overdue_clause
-from tests.alerts.conftest import TODAY, at
+from tests.alerts.conftest import SHANGHAI, TODAY, at
 
 RULES = build_rules((3, 1), (7, 30))
 
@@ -214,13 +214,77 @@ def test_cards_are_re_evaluated_once_per_pass_for_the_enterprises_with_new_overd
 def test_flask_alerts_scan_with_now(app, make_finding):
     make_finding(date(2026, 12, 31))
     runner = app.test_cli_runner()
-    result = runner.invoke(args=["alerts", "scan", "--now", "2027-01-01T00:30"])
+    # 2027 may still be to come on the machine's clock: then writing needs asking for (see below).
+    result = runner.invoke(args=["alerts", "scan", "--now", "2027-01-01T00:30", "--commit-future"])
     assert result.exit_code == 0, result.output
     assert "Raised 1 alert(s): overdue 1" in result.output
-    again = runner.invoke(args=["alerts", "scan", "--now", "2027-01-01T00:31"])
+    again = runner.invoke(args=["alerts", "scan", "--now", "2027-01-01T00:31", "--commit-future"])
     assert "Raised 0 alert(s): nothing new" in again.output
     bad = runner.invoke(args=["alerts", "scan", "--now", "tomorrow"])
     assert bad.exit_code != 0 and "ISO date" in bad.output
+
+
+def _row_counts(app) -> dict[str, int]:
+    with app.app_context():
+        return {table.name: db.session.scalar(sa.select(sa.func.count()).select_from(table))
+                for table in db.metadata.sorted_tables}
+
+
+def _today():
+    return utcnow().astimezone(SHANGHAI).date()
+
+
+def _local(moment: datetime) -> str:
+    """``--now`` as an operator types it: the zone's local time, no offset."""
+    return moment.astimezone(SHANGHAI).replace(tzinfo=None).isoformat(timespec="seconds")
+
+
+@pytest.mark.parametrize("ahead", [timedelta(days=2), timedelta(minutes=5)])
+def test_a_future_now_only_reports_what_the_pass_would_do(app, make_finding, make_enterprise, channels, ahead):
+    today = _today()
+    enterprise = make_enterprise()
+    for days in (3, 5, 9):  # three general findings overdue: the pass would also issue a yellow card
+        make_finding(today - timedelta(days=days), enterprise_id=enterprise)
+    before = _row_counts(app)
+    runner = app.test_cli_runner()
+    moment = utcnow() + ahead
+    dry = runner.invoke(args=["alerts", "scan", "--now", _local(moment)])
+    assert dry.exit_code == 0, dry.output
+    assert "Would raise" in dry.output and "overdue" in dry.output and "would be re-evaluated for 1" in dry.output
+    assert "Dry run" in dry.output and "--commit-future" in dry.output
+    assert _row_counts(app) == before  # no alert, card, card event, inbox row, delivery or audit entry
+
+    written = runner.invoke(args=["alerts", "scan", "--now", _local(moment), "--commit-future"])
+    assert written.exit_code == 0 and written.output.startswith("Raised"), written.output
+    after = _row_counts(app)
+    assert after["alerts"] > before["alerts"] and after["cards"] == before["cards"] + 1
+
+
+def test_a_past_now_writes_as_before(app, make_finding):
+    today = _today()
+    make_finding(today - timedelta(days=2))
+    result = app.test_cli_runner().invoke(args=["alerts", "scan", "--now", _local(utcnow() - timedelta(hours=1))])
+    assert result.exit_code == 0 and "Raised 1 alert(s): overdue 1" in result.output, result.output
+    assert "Dry run" not in result.output and len(_alerts(app)) == 1
+
+
+def test_a_future_digest_only_reports(app, channels, make_finding, make_person):
+    from alerts.models import AlertPreference
+
+    manager = make_person("safety_manager", email="li.na@port.example.cn")
+    with app.app_context():
+        db.session.add(AlertPreference(user_id=manager, digest_email=True))
+        db.session.commit()
+    make_finding(_today() - timedelta(days=1))
+    moment = _local(at(_today() + timedelta(days=3), 9))
+    before = _row_counts(app)
+    runner = app.test_cli_runner()
+    dry = runner.invoke(args=["alerts", "digest", "--now", moment])
+    assert dry.exit_code == 0 and "Would write 1 digest(s)." in dry.output and "Dry run" in dry.output, dry.output
+    assert _row_counts(app) == before
+    written = runner.invoke(args=["alerts", "digest", "--now", moment, "--commit-future"])
+    assert "Wrote 1 digest(s)." in written.output
+    assert _row_counts(app)["digests"] == before["digests"] + 1
 
 
 def test_a_fan_out_cut_short_is_finished_by_the_next_pass(app, make_finding, make_person):

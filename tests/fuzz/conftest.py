@@ -75,7 +75,8 @@ class Seeded:
 def seeded(app, client, make_enterprise) -> Seeded:
     """An enterprise with an inspection and a finding, a card, a photo, a water body with a section, a sample
     and a remediation task: every kind of id a path can name exists at least once."""
-    staff = _token(app, _user(app, "inspector", "safety_manager", "env_staff"))
+    staff_id = _user(app, "inspector", "safety_manager", "env_staff")
+    staff = _token(app, staff_id)
     enterprise = make_enterprise()
     inspection = _created(client.post("/api/v1/inspections", headers=staff, json=inspection_payload(enterprise)))
     card = _created(client.post("/api/v1/cards", headers=staff, json={
@@ -91,6 +92,7 @@ def seeded(app, client, make_enterprise) -> Seeded:
     task = _created(client.post(f"/api/v1/water-bodies/{body['id']}/remediation-tasks", headers=staff, json={
         "measure": "sewage_interception", "description": "截污纳管", "deadline": "2027-06-30"}))
     return Seeded(ids={
+        "user_id": [staff_id],
         "enterprise_id": [enterprise],
         "inspection_id": [inspection["id"]],
         "finding_id": [f["id"] for f in inspection["findings"]],

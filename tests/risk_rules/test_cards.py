@@ -189,6 +189,13 @@ def test_texts_are_formatted_with_params():
     assert texts["Y2"][1].startswith("3 or more") and "90" in texts["R3"][0] and "12个月" in texts["R2"][0]
 
 
+def test_texts_keep_everything_but_their_placeholders_as_written():
+    plain = load_ruleset(with_raw(lambda d: rule(d, "R2").update(
+        text_zh="{months}个月内{min_count}项 {{min_count}} 100% %s $x", text_en="{min_count}{min_count}")))
+    r2 = next(r for r in plain.rules if r.id == "R2")
+    assert (r2.text_zh, r2.text_en) == ("12个月内2项 {min_count} 100% %s $x", "22")
+
+
 def test_alternative_rule_set_changes_the_decision():
     two_overdue = [F(1, deadline=days(1)), F(2, deadline=days(1))]
     strict = load_ruleset(with_raw(lambda d: rule(d, "Y2")["params"].update(min_count=2)))
@@ -228,6 +235,23 @@ BAD = {
         lambda d: rule(d, "R3").update(text_en="{count} days"),
         r"rule 'R3': text_en has a bad",
     ),
+    # Texts are plain text with {param} placeholders, never format strings: nothing can make them grow.
+    "format width": (
+        lambda d: rule(d, "Y2").update(text_en="{min_count:>10000000}"),
+        r"rule 'Y2': text_en has a bad placeholder \{min_count:>10000000\}; only these are allowed: \{min_count\}",
+    ),
+    "nested format": (lambda d: rule(d, "R2").update(text_zh="{months:{min_count}}"), r"rule 'R2': text_zh has a bad"),
+    "positional": (lambda d: rule(d, "R2").update(text_zh="{0:{1}}"), r"rule 'R2': text_zh has a bad placeholder"),
+    "conversion": (lambda d: rule(d, "R3").update(text_en="{days!r}"), r"rule 'R3': text_en has a bad placeholder"),
+    "attribute": (lambda d: rule(d, "R3").update(text_en="{days.real}"), r"rule 'R3': text_en has a bad placeholder"),
+    "index": (lambda d: rule(d, "Y3").update(text_en="{months[0]}"), r"rule 'Y3': text_en has a bad placeholder"),
+    "lone brace": (lambda d: rule(d, "Y1").update(text_en="a { b"), r"rule 'Y1': text_en has a bad placeholder"),
+    "placeholder without params": (lambda d: rule(d, "Y1").update(text_en="{x}"), r"only these are allowed: none"),
+    "long text": (lambda d: rule(d, "Y1").update(text_zh="长" * 301), r"rule 'Y1': 'text_zh' is 301 characters"),
+    "long rule id": (lambda d: rule(d, "Y1").update(id="Y" * 21), r"'id' is 21 characters long; at most 20"),
+    "long version": (lambda d: d.update(version="9" * 41), r"rule set: 'version' is 41 characters long"),
+    "too many rules": (lambda d: d.update(rules=[dict(rule(d, "Y1"), id=f"Y{i}") for i in range(51)]),
+                       r"51 rules; at most 50"),
     "rule not a mapping": (lambda d: d["rules"].append("R9"), r"rule #10: must be a mapping"),
     "no rules": (lambda d: d.update(rules=[]), r"'rules' must be a non-empty list"),
     "bad date": (lambda d: d.update(effective_from="2026-13-01"), r"effective_from' must be an ISO date"),
