@@ -98,8 +98,9 @@ def attach(kind: str, user_id: int, wanted) -> None:
 
     ``wanted`` is ``[(finding, photo_ids, where)]``, ``where`` the place of the ids in the request as a tuple
     (``("findings", 0, "photo_ids")``). A finding takes only photos that ``user_id`` uploaded and that no other
-    finding has (the findings of one call may share one), up to MAX_PHOTOS_PER_FINDING; ids it already has
-    are skipped. All ids are checked in one query. Any refusal is one ``Invalid`` (422) whose ``errors`` nest
+    finding has (the findings of one call may share one), up to MAX_PHOTOS_PER_FINDING; a photo the finding
+    already has is refused too (an "after" photo that is the "before" one proves nothing, and dropping it
+    silently would lose what the client meant). All ids are checked in one query. Any refusal is one ``Invalid`` (422) whose ``errors`` nest
     the reasons where the ids sit, down to each refused entry's position
     (``{"json": {"findings": {"0": {"photo_ids": {"1": ["photo 17 does not exist..."]}}}}}``), so a client
     knows exactly which photos to upload again; nothing is attached then."""
@@ -110,8 +111,10 @@ def attach(kind: str, user_id: int, wanted) -> None:
     errors, messages, links = {}, [], []
     for finding, photo_ids, where in wanted:
         already = {link.photo_id for link in finding.photo_links}
-        new = [pid for pid in dict.fromkeys(photo_ids) if pid not in already]
-        refused = {str(position): [str(why[pid])] for position, pid in enumerate(photo_ids) if pid in why}
+        reasons = {pid: why.get(pid) or (_l("photo %(id)s is already on this finding: take a new photo", id=pid)
+                                         if pid in already else None) for pid in photo_ids}
+        new = list(dict.fromkeys(photo_ids))
+        refused = {str(position): [str(reasons[pid])] for position, pid in enumerate(photo_ids) if reasons[pid]}
         if refused:
             _nest(errors, ("json", *map(str, where)), refused)
             messages += [reasons[0] for reasons in refused.values()]

@@ -208,12 +208,21 @@ def test_files_shared_by_two_rows_stay_until_the_last_row_goes(app, client, auth
     response.close()
 
 
-def test_rectification_photos_of_the_finding_itself_are_kept_once(client, auth, make_enterprise):
+def test_the_findings_own_photo_is_refused_as_its_rectification_and_nothing_changes(client, auth, make_enterprise):
+    """An "after" photo that is the finding's "before" photo proves nothing: refused at its place (not dropped
+    without a word), the finding unchanged; an id repeated in one request is attached once."""
     inspector = auth("inspector")
     before, after = upload(client, inspector, jpeg(14)), upload(client, inspector, jpeg(15))
     finding = inspect(client, inspector, make_enterprise(), [before]).json["findings"][0]["id"]
     response = client.post(f"/api/v1/findings/{finding}/rectification", headers=inspector,
-                           json={"note": "已整改", "photo_ids": [after, before, after]})
+                           json={"note": "已整改", "photo_ids": [after, before]})
+    assert response.status_code == 422, response.json
+    assert "already on this finding" in response.json["errors"]["json"]["photo_ids"]["1"][0]
+    assert "0" not in response.json["errors"]["json"]["photo_ids"]
+    unchanged = client.get(f"/api/v1/findings/{finding}", headers=inspector).json
+    assert unchanged["status"] == "open" and [p["photo_id"] for p in unchanged["photos"]] == [before]
+    response = client.post(f"/api/v1/findings/{finding}/rectification", headers=inspector,
+                           json={"note": "已整改", "photo_ids": [after, after]})
     assert response.status_code == 200, response.json
     assert [(p["photo_id"], p["kind"]) for p in response.json["photos"]] == [(before, "evidence"),
                                                                             (after, "rectification")]
