@@ -38,7 +38,7 @@ def serve(photo_id, variant):
     """A photo's display (1600 px) or thumbnail (320 px) rendition, or the original (authorised roles)."""
     if variant not in VARIANTS:
         raise NotFound(f"unknown variant {variant!r}; use one of {', '.join(VARIANTS)}")
-    photo = service.get(photo_id)
+    photo = service.get(photo_id, current_user.id)
     if variant == "original":
         if not current_user.has_any_role(ORIGINAL_ROLES):
             raise Forbidden(f"originals are only for: {', '.join(ORIGINAL_ROLES)}")

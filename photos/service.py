@@ -21,8 +21,12 @@ def storage() -> LocalStorage:
     return LocalStorage(current_app.config["UPLOAD_DIR"])
 
 
-def get(photo_id: int) -> Photo:
-    photo = db.session.get(Photo, photo_id)
+def get(photo_id: int, reader_id: int) -> Photo:
+    """The photo ``photo_id`` as ``reader_id`` may see it: one attached to a finding, or one of their own
+    uploads still waiting for its inspection. Someone else's unattached upload is nobody's evidence yet (it
+    may never be sent): ``NotFound``, as for an id that does not exist, so ids cannot be walked to find it."""
+    photo = db.session.scalar(sa.select(Photo).where(
+        Photo.id == photo_id, sa.or_(Photo.uploaded_by_id == reader_id, _attached())))
     if photo is None:
         raise NotFound(f"photo {photo_id} does not exist")
     return photo
@@ -100,8 +104,8 @@ def attach(kind: str, user_id: int, wanted) -> None:
     (``("findings", 0, "photo_ids")``). A finding takes only photos that ``user_id`` uploaded and that no other
     finding has (the findings of one call may share one), up to MAX_PHOTOS_PER_FINDING; a photo the finding
     already has is refused too (an "after" photo that is the "before" one proves nothing, and dropping it
-    silently would lose what the client meant). All ids are checked in one query. Any refusal is one ``Invalid`` (422) whose ``errors`` nest
-    the reasons where the ids sit, down to each refused entry's position
+    silently would lose what the client meant). All ids are checked in one query. Any refusal is one
+    ``Invalid`` (422) whose ``errors`` nest the reasons where the ids sit, down to each refused entry's position
     (``{"json": {"findings": {"0": {"photo_ids": {"1": ["photo 17 does not exist..."]}}}}}``), so a client
     knows exactly which photos to upload again; nothing is attached then."""
     ids = {pid for _, photo_ids, _ in wanted for pid in photo_ids}

@@ -228,6 +228,23 @@ def test_the_findings_own_photo_is_refused_as_its_rectification_and_nothing_chan
                                                                             (after, "rectification")]
 
 
+@pytest.mark.parametrize("variant", ["display", "thumb"])
+def test_someone_elses_unattached_upload_cannot_be_fetched(client, auth, make_enterprise, variant):
+    """An upload waiting for its inspection is its uploader's alone (404 like a missing id to anyone else, a
+    safety manager too); once it is evidence, whoever may read the finding may see it."""
+    inspector, other, manager = auth("inspector"), auth("inspector"), auth("safety_manager")
+    waiting = upload(client, inspector, jpeg(16))
+    for headers, status in ((inspector, 200), (other, 404), (manager, 404)):
+        response = client.get(f"/api/v1/photos/{waiting}/{variant}", headers=headers)
+        assert response.status_code == status
+        response.close()
+    assert inspect(client, inspector, make_enterprise(), [waiting]).status_code == 201
+    for headers in (other, manager):
+        response = client.get(f"/api/v1/photos/{waiting}/{variant}", headers=headers)
+        assert response.status_code == 200
+        response.close()
+
+
 # ---- the migration: ids on a database upgraded from before the fix -------------------------------------
 
 def test_the_migration_makes_photo_ids_never_reused_and_keeps_attached_photos(tmp_path):

@@ -69,12 +69,16 @@ def test_renditions_are_served_with_caching_and_without_metadata(client, auth):
 
 
 @needs_photos
-def test_originals_only_when_kept_and_only_for_managers(app, client, auth):
+def test_originals_only_when_kept_and_only_for_managers(app, client, auth, make_enterprise):
     app.config["PHOTO_KEEP_ORIGINALS"] = True
     try:
         data = (SHARED / "Canon_40D.jpg").read_bytes()
-        photo = _upload(client, auth("inspector"), data).json
-        assert client.get(f"/api/v1/photos/{photo['id']}/original", headers=auth("inspector")).status_code == 403
+        inspector = auth("inspector")
+        photo = _upload(client, inspector, data).json
+        body = inspection_payload(make_enterprise())
+        body["findings"][0]["photo_ids"] = [photo["id"]]
+        assert client.post("/api/v1/inspections", headers=inspector, json=body).status_code == 201
+        assert client.get(f"/api/v1/photos/{photo['id']}/original", headers=inspector).status_code == 403
         response = client.get(f"/api/v1/photos/{photo['id']}/original", headers=auth("safety_manager"))
         assert response.status_code == 200 and response.data == data
         response.close()
