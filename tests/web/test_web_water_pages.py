@@ -305,3 +305,17 @@ def test_only_environmental_staff_edit_a_body(login, water, roles):
     assert client.post(f"/water-bodies/{body}/details", headers={"X-CSRFToken": token}).status_code == 403
     if roles == ("safety_manager",):
         assert 'id="edit-body"' not in client.get(f"/water-bodies/{body}").get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("name", "shown"), [("和平河10月监测.csv", "和平河10月监测.csv"),
+                                             ("C:\\实验室\\lab report.csv", "lab report.csv"),
+                                             ("../../etc/lab.csv", "lab.csv")])
+def test_the_import_names_the_file_the_user_chose(app, login, body, name, shown):
+    """Messages about the file name it as the user knows it (no folder part), never a temporary name."""
+    client, _ = login("env_staff")
+    before = count_samples(app)
+    response = upload(client, body, "甲,乙\n1,2\n".encode(), name=name)  # no known header
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400 and f"{shown}：" in html, html
+    assert "upload.csv" not in html
+    assert count_samples(app) == before
