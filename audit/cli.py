@@ -1,6 +1,7 @@
 from pathlib import Path
 
 import click
+import sqlalchemy as sa
 from flask import current_app
 from flask.cli import AppGroup
 
@@ -46,7 +47,12 @@ def verify(backups):
         found, problem = _backup_anchor(path)
         anchors += [found] if found else []
         problems += [problem] if problem else []
-    verdict = chain.verify(anchors)
+    try:
+        verdict = chain.verify(anchors)
+    except sa.exc.DBAPIError as exc:  # a dropped or damaged table is tampering too: say so, not a traceback
+        db.session.rollback()
+        raise click.ClickException(f"the audit table cannot be read ({str(exc.orig).strip()}): it was dropped or "
+                                   "damaged; restore it from a backup, then verify again") from None
     for problem in problems + verdict.problems:
         click.echo(problem, err=True)
     click.echo(f"Checked {verdict.checked} sealed entries; {verdict.unsealed} not sealed yet.")

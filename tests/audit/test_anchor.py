@@ -154,3 +154,18 @@ def test_the_key_and_the_file_are_settings(tmp_path):
         load(str(instance), str(tmp_path), env={"AUDIT_ANCHOR_KEY": "short"})
     with pytest.raises(ConfigError, match="AUDIT_ANCHOR_FILE=.* is a directory"):
         load(str(instance), str(tmp_path), env={"AUDIT_ANCHOR_FILE": str(tmp_path)})
+
+
+def test_a_dropped_table_is_reported_not_a_traceback(app, client, auth):
+    _anchored(app, client, auth)
+    with app.app_context():
+        db.session.execute(sa.text("ALTER TABLE audit_entries RENAME TO audit_entries_gone"))
+        db.session.commit()
+    try:
+        result = _cli(app, "verify")
+    finally:
+        with app.app_context():
+            db.session.execute(sa.text("ALTER TABLE audit_entries_gone RENAME TO audit_entries"))
+            db.session.commit()
+    assert result.exit_code == 1
+    assert "the audit table cannot be read" in result.output and "Traceback" not in result.output
