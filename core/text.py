@@ -30,6 +30,12 @@ def _kind(char: str) -> str:
     return "a control character" if char <= "\x9f" else "a Unicode noncharacter"
 
 
+def bad_character(text: str) -> tuple[str, int] | None:
+    """The first character of ``text`` that cannot be stored, as (``"U+FFFF"``, position), or None."""
+    match = _BAD.search(text)
+    return None if match is None else (f"U+{ord(match.group()):04X}", match.start())
+
+
 def problem(text: str) -> str | None:
     """What is wrong with ``text`` (the first bad character, its code point and position), or None."""
     match = _BAD.search(text)

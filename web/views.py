@@ -138,12 +138,13 @@ def _choose_language():
 
 @bp.before_request
 def _refuse_unstorable_text():
-    """NUL, other control characters or lone surrogates in the query string or a form: a 400 page naming the
-    field, before any view sees them (PostgreSQL refuses NUL in text; see core.text)."""
-    found = text.pair_problems([*request.args.items(multi=True), *request.form.items(multi=True)])
-    if found:
-        name, messages = next(iter(found.items()))
-        return _error_page(400, f"{_('Please correct the marked fields.')} {name}: {messages[0]}")
+    """NUL, other control characters, lone surrogates or noncharacters (``core.text``) in the query string or a
+    form: a 400 page in the page's language naming the parameter, before any view sees them."""
+    for name, value in [*request.args.items(multi=True), *request.form.items(multi=True)]:
+        if bad := text.bad_character(name) or text.bad_character(value):
+            return _error_page(400, _("Please correct %(name)s: it contains a character that cannot be stored "
+                                      "(%(code)s) at position %(position)d; remove it.",
+                                      name=name, code=bad[0], position=bad[1]))
     return None
 
 
