@@ -147,7 +147,15 @@ def record(data: dict, inspector_id: int) -> tuple[Inspection, bool]:
     if existing is not None:
         return existing, False
     enterprises.get(data["enterprise_id"])
-    inspection = _build(data, digest, inspector_id)
+    try:
+        inspection = _build(data, digest, inspector_id)
+    except Invalid:
+        # A concurrent copy of this submission may have been stored since the check above, its photos with it:
+        # then this is that copy's retry, not a request for photos that are taken.
+        existing = _stored(client_id, data, digest, inspector_id)
+        if existing is None:
+            raise
+        return existing, False
     try:
         with db.session.begin_nested():
             db.session.add(inspection)
