@@ -1,39 +1,31 @@
 """Retries racing each other after a dropped connection must still store one inspection."""
 
+import io
+import threading
+
+import pytest
 import sqlalchemy as sa
+from PIL import Image
 
 from core.db import db
 from inspections.models import Finding, Inspection
 from tests.conftest import at_once, inspection_payload, requires_postgres
 
 
-@requires_postgres
-def test_concurrent_retries_store_one_inspection(app, auth, make_enterprise):
-    headers, payload = auth("inspector"), inspection_payload(make_enterprise())
-    statuses = at_once(8, lambda: app.test_client().post("/api/v1/inspections", headers=headers,
-                                                          json=payload).status_code)
-    assert sorted(statuses) == [200] * 7 + [201]
-    with app.app_context():
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(Inspection)) == 1
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(Finding)) == 1
+def _photo(client, headers, colour) -> int:
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 48), colour).save(buffer, "JPEG")
+    return client.post("/api/v1/photos", headers=headers, content_type="multipart/form-data",
+                       data={"file": (io.BytesIO(buffer.getvalue()), "p.jpg", "image/jpeg")}).json["id"]
 
 
 @requires_postgres
-def test_concurrent_retries_with_photos_store_one_inspection(app, client, auth, make_enterprise):
-    """A retry that arrives while the first copy is being stored finds the photos taken by that copy: it is the
-    same submission (200 with the stored inspection), not a request for another finding's photos (422)."""
-    import io
-
-    from PIL import Image
-
+@pytest.mark.parametrize("photos", [0, 2])
+def test_concurrent_retries_store_one_inspection(app, client, auth, make_enterprise, photos):
+    """With photos, a retry that arrives while the first copy is being stored finds them taken by that copy: it
+    is the same submission (200 with the stored inspection), not a request for another finding's photos."""
     headers, payload = auth("inspector"), inspection_payload(make_enterprise())
-    ids = []
-    for colour in ((200, 30, 30), (30, 200, 30)):
-        buffer = io.BytesIO()
-        Image.new("RGB", (64, 48), colour).save(buffer, "JPEG")
-        ids.append(client.post("/api/v1/photos", headers=headers, content_type="multipart/form-data",
-                               data={"file": (io.BytesIO(buffer.getvalue()), "p.jpg", "image/jpeg")}).json["id"])
-    payload["findings"][0]["photo_ids"] = ids
+    payload["findings"][0]["photo_ids"] = [_photo(client, headers, (200, 30 * n, 30)) for n in range(photos)]
     statuses = at_once(8, lambda: app.test_client().post("/api/v1/inspections", headers=headers,
                                                           json=payload).status_code)
     assert sorted(statuses) == [200] * 7 + [201]
@@ -46,19 +38,10 @@ def test_concurrent_retries_with_photos_store_one_inspection(app, client, auth, 
 def test_a_retry_overtaken_by_its_first_copy_answers_with_it(app, client, auth, make_enterprise, monkeypatch):
     """The window made certain: the first copy is stored just after the retry looked for it and before the
     retry attaches the photos (the retry then finds them taken): 200 with the first copy's inspection."""
-    import io
-    import threading
-
-    from PIL import Image
-
     from inspections import service
 
     headers, payload = auth("inspector"), inspection_payload(make_enterprise())
-    buffer = io.BytesIO()
-    Image.new("RGB", (64, 48), (30, 30, 200)).save(buffer, "JPEG")
-    payload["findings"][0]["photo_ids"] = [client.post(
-        "/api/v1/photos", headers=headers, content_type="multipart/form-data",
-        data={"file": (io.BytesIO(buffer.getvalue()), "p.jpg", "image/jpeg")}).json["id"]]
+    payload["findings"][0]["photo_ids"] = [_photo(client, headers, (30, 30, 200))]
     first, looked_up = [], service.enterprises.get
 
     def overtaken(enterprise_id):
