@@ -37,8 +37,8 @@ def build(db, findings: int, crossing: int, enterprises: int = 2000) -> None:
     users = [(1, "inspector", "insp@x.cn"), (2, "safety_manager", "m1@x.cn"), (3, "safety_manager", "m2@x.cn"),
              (4, "admin", "admin@x.cn")]
     statements = [
-        *(f"INSERT INTO users (id, username, full_name, email, password_hash, is_active, created_dt) "
-          f"VALUES ({uid}, 'u{uid}', 'u{uid}', '{mail}', 'x', true, {now})" for uid, _, mail in users),
+        *(f"INSERT INTO users (id, username, full_name, email, password_hash, is_active, session_token, created_dt) "
+          f"VALUES ({uid}, 'u{uid}', 'u{uid}', '{mail}', 'x', true, 's{uid}', {now})" for uid, _, mail in users),
         *(f"INSERT INTO user_roles (user_id, role) VALUES ({uid}, '{role}')" for uid, role, _ in users),
         f"INSERT INTO enterprises (id, name, credit_code, sector, zone, address, contact_name, contact_phone, "
         f"created_dt) SELECT n, 'E' || n, 'C' || n, 'hazardous_chemicals', 'Z', '', '', '', {now} "

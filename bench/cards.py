@@ -36,8 +36,8 @@ def build(db, enterprises: int, findings: int) -> None:
     dialect = db.engine.dialect.name
     now = "now()" if dialect == "postgresql" else "datetime('now')"
     statements = [
-        "INSERT INTO users (id, username, full_name, password_hash, is_active, created_dt) "
-        f"VALUES (1, 'bench', 'bench', 'x', true, {now})",
+        "INSERT INTO users (id, username, full_name, password_hash, is_active, session_token, created_dt) "
+        f"VALUES (1, 'bench', 'bench', 'x', true, 'bench', {now})",
         f"INSERT INTO enterprises (id, name, credit_code, sector, zone, address, contact_name, contact_phone, "
         f"created_dt) SELECT n, 'E' || n, 'C' || n, 'hazardous_chemicals', 'Z' || (n % 4), '', '', '', {now} "
         f"FROM ({number_series(dialect, enterprises)}) s",
