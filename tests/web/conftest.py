@@ -246,3 +246,16 @@ def body(water):
             water.sample(downstream, when, values)
     water.task(body, date.today() - timedelta(days=10))  # overdue
     return body
+
+
+def overdue_alert(app, finding: dict, user_id: int, **fields) -> None:
+    """An unread overdue alert about ``finding`` (its API answer) in ``user_id``'s inbox."""
+    from alerts.models import Alert, AlertRecipient
+    from core.db import db
+
+    with app.app_context():
+        alert = Alert(subject_type="finding", subject_id=finding["id"], kind="overdue",
+                      deadline=date.fromisoformat(finding["deadline"]), enterprise_id=finding["enterprise_id"],
+                      **fields)
+        db.session.add(AlertRecipient(alert=alert, user_id=user_id))
+        db.session.commit()

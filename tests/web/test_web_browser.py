@@ -278,20 +278,13 @@ def test_manager_sees_the_card_and_its_reason(client, auth, tablet, browser_logi
 
 
 def test_alerts_inbox_lists_and_acknowledges(app, client, auth, tablet, browser_login, make_enterprise, screenshots):
-    from alerts.models import Alert, AlertRecipient
     from tests.conftest import inspection_payload
+    from tests.web.conftest import overdue_alert
 
     payload = inspection_payload(make_enterprise(name="港城化工有限公司"))
     finding = client.post("/api/v1/inspections", headers=auth("inspector"), json=payload).json["findings"][0]
     page = tablet().new_page()
-    user_id = browser_login(page, "safety_manager")
-    with app.app_context():
-        from datetime import date
-
-        alert = Alert(subject_type="finding", subject_id=finding["id"], kind="overdue",
-                      deadline=date.fromisoformat(finding["deadline"]), enterprise_id=finding["enterprise_id"])
-        db.session.add(AlertRecipient(alert=alert, user_id=user_id))
-        db.session.commit()
+    overdue_alert(app, finding, browser_login(page, "safety_manager"))
     page.goto("/alerts")
     row = page.locator("#alerts li.unread")
     row.wait_for()

@@ -4,12 +4,12 @@ A finding made at 20:15 UTC on 11-30 was made at 04:15 on 12-01 in Asia/Shanghai
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 import pytest
 
-from core.db import db
 from tests.conftest import inspection_payload
+from tests.web.conftest import overdue_alert
 
 MOMENT = datetime(2026, 11, 30, 20, 15, tzinfo=UTC)
 
@@ -32,15 +32,8 @@ def test_pages_show_the_zones_time(login, finding, lang, shown):
 
 
 def test_the_alerts_inbox_shows_the_zones_time_on_a_device_set_to_another_zone(app, tablet, browser_login, finding):
-    from alerts.models import Alert, AlertRecipient
-
     page = tablet(timezone_id="America/New_York").new_page()
-    user_id = browser_login(page, "safety_manager")
-    with app.app_context():
-        alert = Alert(subject_type="finding", subject_id=finding["id"], kind="overdue", raised_dt=MOMENT,
-                      deadline=date.fromisoformat(finding["deadline"]), enterprise_id=finding["enterprise_id"])
-        db.session.add(AlertRecipient(alert=alert, user_id=user_id))
-        db.session.commit()
+    overdue_alert(app, finding, browser_login(page, "safety_manager"), raised_dt=MOMENT)
     page.goto("/alerts")
     row = page.locator("#alerts li.unread")
     row.wait_for()
