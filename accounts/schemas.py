@@ -23,6 +23,8 @@ class UserCreateSchema(Schema):
     password = Text(required=True, load_only=True, validate=validate.Length(min=8, max=256))
     full_name = Text(validate=validate.Length(max=100), load_default="")
     email = Email(load_default=None)
+    certificate_no = Text(validate=validate.Length(max=40), load_default="",
+                          metadata={"description": "law-enforcement certificate number (行政执法证号)"})
     roles = fields.List(Text(validate=validate.OneOf(ROLES)), required=True, validate=validate.Length(min=1))
 
 
@@ -31,6 +33,8 @@ class UserUpdateSchema(PartialUpdate, Schema):
 
     full_name = Text(validate=validate.Length(min=1, max=100))
     email = Email(allow_none=True)
+    certificate_no = Text(validate=validate.Length(max=40),
+                          metadata={"description": "law-enforcement certificate number (行政执法证号)"})
     roles = fields.List(Text(validate=validate.OneOf(ROLES)), validate=validate.Length(min=1))
     is_active = Boolean(metadata={"description": "false: the user can no longer log in; tokens stop working"})
     password = Text(load_only=True, validate=validate.Length(min=8, max=256),
@@ -42,6 +46,7 @@ class UserSchema(Schema):
     username = Text(dump_only=True)
     full_name = Text(dump_only=True)
     email = Text(dump_only=True, allow_none=True)
+    certificate_no = Text(dump_only=True)
     roles = fields.List(Text(), dump_only=True)
     is_active = Boolean(dump_only=True)
 

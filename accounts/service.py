@@ -18,7 +18,8 @@ from core.errors import Conflict, Invalid, NotFound
 _DUMMY_HASH = generate_password_hash("not-a-password")
 
 
-def create_user(username: str, password: str, roles, full_name: str = "", email: str | None = None) -> User:
+def create_user(username: str, password: str, roles, full_name: str = "", email: str | None = None,
+                certificate_no: str = "") -> User:
     unknown = sorted(set(roles) - set(ROLES))
     if unknown:
         raise Invalid(f"unknown role(s) {', '.join(unknown)}; known: {', '.join(ROLES)}", field="roles")
@@ -32,6 +33,7 @@ def create_user(username: str, password: str, roles, full_name: str = "", email:
         username=username,
         full_name=full_name or username,
         email=email,
+        certificate_no=certificate_no,
         password_hash=generate_password_hash(password),
         role_rows=[UserRole(role=role) for role in sorted(set(roles))],
     )
@@ -48,7 +50,7 @@ def get_user(user_id: int) -> User:
     return user
 
 
-_AUDITED_USER = ("full_name", "email", "is_active", "roles")
+_AUDITED_USER = ("full_name", "email", "certificate_no", "is_active", "roles")
 
 
 def end_sessions(user: User) -> None:

@@ -12,7 +12,7 @@ from core.db import db
 from core.errors import Conflict, NotFound
 from risk_rules import checklists as standards
 
-_ITEM_FIELDS = ("text_zh", "text_en", "category", "is_major", "clause", "default_deadline_days")
+_ITEM_FIELDS = ("text_zh", "text_en", "category", "is_major", "standard", "clause", "default_deadline_days")
 
 
 def sync_from_files(directory=None) -> tuple[int, int]:
@@ -34,6 +34,7 @@ def sync_from_files(directory=None) -> tuple[int, int]:
             row = existing.get(item.code) or ChecklistItem(code=item.code)
             for name in _ITEM_FIELDS:
                 setattr(row, name, getattr(item, name))
+            row.standard_version = item.version
             if row.id is None:
                 version.items.append(row)
     db.session.flush()

@@ -21,6 +21,7 @@ CATEGORIES = ("thing", "person", "management")  # 物, 人, 管理 (安全生产
 SEVERITIES = ("general", "major")
 STATUSES = ("open", "rectification_submitted", "verified")
 EXTENSION_STATUSES = ("pending", "approved", "rejected")
+SIGNER_ROLES = ("lead", "second", "enterprise")  # 主办检查人员, 协办检查人员, 被检查单位负责人
 
 
 def _one_of(column: str, values) -> sa.CheckConstraint:
@@ -37,8 +38,15 @@ class Inspection(db.Model):
     payload_sha256: Mapped[str] = mapped_column(sa.String(64))
     enterprise_id: Mapped[int] = mapped_column(sa.ForeignKey("enterprises.id"), index=True)
     domain: Mapped[str] = mapped_column(sa.String(30))
-    inspector_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
-    inspected_dt: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    inspector_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)  # the lead inspector
+    # 行政处罚法 (2021) 第四十二条: enforcement is by at least two officers holding enforcement certificates.
+    second_inspector_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    inspected_dt: Mapped[datetime] = mapped_column(UTCDateTime, index=True)  # start
+    ended_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The inspected unit's legal representative or person in charge present (被检查单位负责人).
+    contact_name: Mapped[str] = mapped_column(sa.String(100), default="")
+    contact_title: Mapped[str] = mapped_column(sa.String(100), default="")
+    contact_phone: Mapped[str] = mapped_column(sa.String(40), default="")
     location: Mapped[str] = mapped_column(sa.String(300), default="")
     latitude: Mapped[float | None]
     longitude: Mapped[float | None]
@@ -46,13 +54,39 @@ class Inspection(db.Model):
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     enterprise: Mapped[Enterprise] = relationship(lazy="joined")
-    inspector: Mapped[User] = relationship(lazy="joined")
+    inspector: Mapped[User] = relationship(lazy="joined", foreign_keys=[inspector_id])
+    second_inspector: Mapped[User | None] = relationship(lazy="joined", foreign_keys=[second_inspector_id])
+    signatures: Mapped[list[Signature]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="Signature.id"
+    )
     results: Mapped[list[ChecklistResult]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="ChecklistResult.id"
     )
     findings: Mapped[list[Finding]] = relationship(
         back_populates="inspection", cascade="all, delete-orphan", lazy="selectin", order_by="Finding.id"
     )
+
+
+class Signature(db.Model):
+    """A signature on the inspection's documents, or its refusal with reason and witness (安全生产法 (2021)
+    第六十六条: the record is signed by the inspectors and the unit's person in charge; a refusal is written
+    down)."""
+
+    __tablename__ = "inspection_signatures"
+    __table_args__ = (sa.UniqueConstraint("inspection_id", "role"), _one_of("role", SIGNER_ROLES))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    inspection_id: Mapped[int] = mapped_column(sa.ForeignKey("inspections.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(sa.String(20))
+    signer_name: Mapped[str] = mapped_column(sa.String(100))
+    png: Mapped[bytes | None] = mapped_column(sa.LargeBinary)  # None when refused
+    refusal_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    witness: Mapped[str] = mapped_column(sa.String(100), default="")
+    signed_dt: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    @property
+    def refused(self) -> bool:
+        return self.png is None
 
 
 class ChecklistResult(db.Model):
@@ -80,6 +114,12 @@ class Finding(db.Model):
     # Copied from the inspection so per-enterprise card evaluation needs no join.
     enterprise_id: Mapped[int] = mapped_column(sa.ForeignKey("enterprises.id"))
     item_code: Mapped[str | None] = mapped_column(sa.String(40))
+    # The rule broken, copied from the checklist item when the finding is made: number (安监总管三〔2017〕121号),
+    # name, version and clause, so the finding and its documents cite it whatever the checklist becomes.
+    standard: Mapped[str] = mapped_column(sa.String(100), default="")
+    standard_title: Mapped[str] = mapped_column(sa.String(300), default="")
+    standard_version: Mapped[str] = mapped_column(sa.String(40), default="")
+    clause: Mapped[str] = mapped_column(sa.String(100), default="")
     description: Mapped[str] = mapped_column(sa.Text)
     category: Mapped[str] = mapped_column(sa.String(20))
     severity: Mapped[str] = mapped_column(sa.String(10))

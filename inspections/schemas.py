@@ -4,7 +4,7 @@ from accounts.schemas import UserRefSchema
 from core.api import ID, Boolean, QueryBoolean
 from core.text import Text
 from core.time import within_years
-from inspections.models import CATEGORIES, DOMAINS, RESULTS, SEVERITIES, STATUSES
+from inspections.models import CATEGORIES, DOMAINS, RESULTS, SEVERITIES, SIGNER_ROLES, STATUSES
 from photos.schemas import FindingPhotoSchema
 
 _text = Text
@@ -28,12 +28,48 @@ class FindingCreateSchema(Schema):
                             validate=validate.Length(max=20), metadata={"description": "uploaded photo ids"})
 
 
+class SignatureCreateSchema(Schema):
+    """One signature from the pad, or the enterprise's refusal to sign with its reason and a witness."""
+
+    role = _text(required=True, validate=validate.OneOf(SIGNER_ROLES), metadata={
+        "description": "lead or second inspector, or the enterprise's person in charge"})
+    image = _text(load_default=None, allow_none=True, validate=validate.Length(max=700_000), metadata={
+        "description": "the signature as a PNG data URL (data:image/png;base64,...); none when refused"})
+    refused = Boolean(load_default=False, metadata={"description": "the person in charge refused to sign (拒绝签字)"})
+    refusal_reason = _text(load_default="", validate=validate.Length(max=2000))
+    witness = _text(load_default="", validate=validate.Length(max=100), metadata={
+        "description": "who witnessed the refusal (见证人)"})
+    signed_dt = fields.AwareDateTime(required=True, validate=within_years)
+
+    @validates_schema
+    def _signed_or_refused(self, data, **_):
+        if data["refused"]:
+            if data["role"] != "enterprise":
+                raise ValidationError("only the enterprise's person in charge can refuse to sign", "refused")
+            if data["image"]:
+                raise ValidationError("a refusal carries no signature image", "image")
+            for name in ("refusal_reason", "witness"):
+                if not data[name].strip():
+                    raise ValidationError("a refusal to sign needs a reason and a witness", name)
+        elif not data["image"]:
+            raise ValidationError("a signature image is required unless the signer refused", "image")
+
+
 class InspectionCreateSchema(Schema):
     client_id = fields.UUID(required=True, metadata={
         "description": "UUID made by the client; resending it returns the stored inspection"})
     enterprise_id = fields.Integer(required=True, strict=True, validate=ID)
     domain = _text(required=True, validate=validate.OneOf(DOMAINS))
-    inspected_dt = fields.AwareDateTime(required=True, validate=within_years)
+    inspected_dt = fields.AwareDateTime(required=True, validate=within_years, metadata={
+        "description": "when the inspection started"})
+    ended_dt = fields.AwareDateTime(load_default=None, allow_none=True, validate=within_years, metadata={
+        "description": "when it ended; not before the start"})
+    second_inspector_id = fields.Integer(load_default=None, allow_none=True, strict=True, validate=ID, metadata={
+        "description": "the second inspector (the submitter is the lead); the documents need both"})
+    contact_name = _text(load_default="", validate=validate.Length(max=100), metadata={
+        "description": "the enterprise's legal representative or person in charge present"})
+    contact_title = _text(load_default="", validate=validate.Length(max=100))
+    contact_phone = _text(load_default="", validate=validate.Length(max=40))
     location = _text(load_default="", validate=validate.Length(max=300))
     latitude = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-90, 90))
     longitude = fields.Float(load_default=None, allow_none=True, validate=validate.Range(-180, 180))
@@ -41,6 +77,26 @@ class InspectionCreateSchema(Schema):
     checklist = fields.List(fields.Nested(ChecklistResultSchema), load_default=list,
                             validate=validate.Length(max=500))
     findings = fields.List(fields.Nested(FindingCreateSchema), load_default=list, validate=validate.Length(max=200))
+    signatures = fields.List(fields.Nested(SignatureCreateSchema), load_default=list, load_only=True,
+                             validate=validate.Length(max=len(SIGNER_ROLES)), metadata={
+        "description": "signatures of both inspectors and the person in charge (or the refusal): with them the "
+                       "现场检查记录, and the 责令限期整改指令书 when there are findings, are issued"})
+
+    @validates_schema
+    def _times_and_signers(self, data, **_):
+        if data.get("ended_dt") is not None and data["ended_dt"] < data["inspected_dt"]:
+            raise ValidationError("the end is before the start", "ended_dt")
+        roles = [row["role"] for row in data.get("signatures", [])]
+        if not roles:
+            return
+        if sorted(roles) != sorted(SIGNER_ROLES):
+            raise ValidationError(f"the documents need one signature (or refusal) each from {', '.join(SIGNER_ROLES)}",
+                                  "signatures")
+        for name, message in (("second_inspector_id", "the documents need a second inspector"),
+                              ("contact_name", "the documents need the enterprise's person in charge"),
+                              ("ended_dt", "the documents need the time the inspection ended")):
+            if not data.get(name) or (isinstance(data[name], str) and not data[name].strip()):
+                raise ValidationError(message, name)
 
     @validates_schema
     def _failed_items_have_findings(self, data, **_):
@@ -52,6 +108,12 @@ class InspectionCreateSchema(Schema):
         missing = [code for code in failed if code not in found]
         if missing:
             raise ValidationError(f"failed item(s) {', '.join(missing)} need a finding", "findings")
+        contradictions = {index: {"result": [f"item {row['item_code']} is marked {row['result']} but this inspection "
+                                             "records a finding on it"]}
+                          for index, row in enumerate(data.get("checklist", []))
+                          if row["result"] != "failed" and row["item_code"] in found}
+        if contradictions:
+            raise ValidationError({"checklist": contradictions})
 
 
 class FindingEventSchema(Schema):
@@ -82,6 +144,10 @@ class FindingSchema(FindingCreateSchema):
         dump_only = ("severity", "deadline")
 
     id = fields.Integer(dump_only=True)
+    standard = _text(dump_only=True, metadata={"description": "number of the standard broken (from the item)"})
+    standard_title = _text(dump_only=True)
+    standard_version = _text(dump_only=True)
+    clause = _text(dump_only=True)
     inspection_id = fields.Integer(dump_only=True)
     enterprise_id = fields.Integer(dump_only=True)
     domain = _text(dump_only=True)
@@ -97,9 +163,19 @@ class FindingDetailSchema(FindingSchema):
     extensions = fields.List(fields.Nested(ExtensionSchema), dump_only=True)
 
 
+class SignatureSchema(Schema):
+    role = _text()
+    signer_name = _text()
+    refused = Boolean()
+    refusal_reason = _text()
+    witness = _text()
+    signed_dt = fields.AwareDateTime()
+
+
 class InspectionSchema(InspectionCreateSchema):
     id = fields.Integer(dump_only=True)
     inspector_id = fields.Integer(dump_only=True)
+    signed = fields.List(fields.Nested(SignatureSchema), attribute="signatures", dump_only=True)
     created_dt = fields.AwareDateTime(dump_only=True)
     checklist = fields.List(fields.Nested(ChecklistResultSchema), attribute="results", dump_only=True)
     findings = fields.List(fields.Nested(FindingSchema), dump_only=True)

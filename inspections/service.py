@@ -19,7 +19,8 @@ from core.errors import Conflict, Invalid, NotFound
 from core.time import local_date
 from enterprises import service as enterprises
 from inspections.findings import deadline_limits
-from inspections.models import ChecklistResult, Finding, FindingEvent, Inspection
+from inspections import signatures
+from inspections.models import ChecklistResult, Finding, FindingEvent, Inspection, Signature
 from photos import service as photos
 
 
@@ -95,6 +96,51 @@ def _checklist_items(data: dict, found_on) -> dict:
     return items
 
 
+def basis(item) -> dict:
+    """What a finding on checklist ``item`` cites: ``{"standard", "standard_title", "standard_version",
+    "clause"}``; an item citing another document than its version's standard (a law's article) names that
+    document in place of the title. All empty for a finding on no item."""
+    if item is None:
+        return {"standard": "", "standard_title": "", "standard_version": "", "clause": ""}
+    version = item.checklist_version
+    standard = item.standard or version.standard
+    return {"standard": standard, "standard_title": version.title_zh if standard == version.standard else standard,
+            "standard_version": item.standard_version or version.version, "clause": item.clause}
+
+
+def _second_inspector(data: dict, lead_id: int):
+    """The second inspector named in ``data``: another active user who inspects; with signatures (documents to
+    issue) both inspectors need a law-enforcement certificate number (安全生产法 (2021) 第六十六条)."""
+    from accounts.models import User
+
+    second_id = data.get("second_inspector_id")
+    lead = db.session.get(User, lead_id)
+    second = None if second_id is None else db.session.get(User, second_id)
+    if second_id is not None:
+        if second is None or not second.is_active or not second.has_any_role(("inspector", "safety_manager")):
+            raise Invalid(f"user {second_id} is not an active inspector", field="second_inspector_id")
+        if second.id == lead_id:
+            raise Invalid("the second inspector must be another person than the lead", field="second_inspector_id")
+    if data.get("signatures"):
+        missing = [user.full_name for user in (lead, second) if not user.certificate_no.strip()]
+        if missing:
+            raise Invalid(f"{', '.join(missing)}: no law-enforcement certificate number (执法证号) on the "
+                          "account; an administrator adds it before documents can be issued",
+                          field="second_inspector_id" if lead.certificate_no.strip() else "signatures")
+    return lead, second
+
+
+def _signatures(data: dict, lead, second) -> list[Signature]:
+    names = {"lead": lead.full_name, "second": second.full_name if second else "", "enterprise": data["contact_name"]}
+    rows = []
+    for index, given in enumerate(data.get("signatures", [])):
+        png = None if given["refused"] else signatures.decode(given["image"], f"signatures.{index}.image")
+        rows.append(Signature(role=given["role"], signer_name=names[given["role"]], png=png,
+                              refusal_reason=given["refusal_reason"], witness=given["witness"],
+                              signed_dt=given["signed_dt"].astimezone(UTC)))
+    return rows
+
+
 def _severity(finding: dict, items: dict) -> str:
     # A failed item of a determination standard is a major hazard by that standard, whatever the client says.
     item = items.get(finding["item_code"])
@@ -107,19 +153,23 @@ def _build(data: dict, digest: str, inspector_id: int) -> Inspection:
     data = data | {"inspected_dt": data["inspected_dt"].astimezone(UTC)}  # as stored: the 201 equals a retry's 200
     found_on = local_date(data["inspected_dt"])
     items = _checklist_items(data, found_on)
+    lead, second = _second_inspector(data, inspector_id)
     inspection = Inspection(
         client_id=str(data["client_id"]),
         payload_sha256=digest,
         inspector_id=inspector_id,
         results=[ChecklistResult(**row) for row in data["checklist"]],
+        ended_dt=data["ended_dt"] and data["ended_dt"].astimezone(UTC),
+        signatures=_signatures(data, lead, second),
         **{k: data[k] for k in ("enterprise_id", "domain", "inspected_dt", "location", "latitude", "longitude",
-                                "notes")},
+                                "notes", "second_inspector_id", "contact_name", "contact_title", "contact_phone")},
     )
     for finding in data["findings"]:
         severity = _severity(finding, items)
         inspection.findings.append(Finding(
             enterprise_id=data["enterprise_id"],
             item_code=finding["item_code"],
+            **basis(items.get(finding["item_code"])),
             description=finding["description"],
             category=finding["category"],
             severity=severity,
