@@ -18,8 +18,8 @@ from core.db import db
 from core.errors import Conflict, Invalid, NotFound
 from core.time import local_date
 from enterprises import service as enterprises
-from inspections.findings import deadline_limits
 from inspections import signatures
+from inspections.findings import deadline_limits
 from inspections.models import ChecklistResult, Finding, FindingEvent, Inspection, Signature
 from photos import service as photos
 
