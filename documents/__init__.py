@@ -3,4 +3,9 @@ re-inspection opinion, numbered without gaps, rendered to PDF, never changed onc
 
 
 def init_app(app):
-    import documents.models  # noqa: F401 - the tables belong to the metadata
+    from core.api import api
+    from documents.cli import cli
+    from documents.routes import blp
+
+    api.register_blueprint(blp)
+    app.cli.add_command(cli)

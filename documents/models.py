@@ -88,7 +88,8 @@ class DocumentTemplate(db.Model):
 
     __tablename__ = "document_templates"
 
-    kind: Mapped[str] = mapped_column(sa.String(30), primary_key=True)
+    id: Mapped[int] = mapped_column(primary_key=True)  # the audit trail names rows by an integer id
+    kind: Mapped[str] = mapped_column(sa.String(30), unique=True)
     body: Mapped[dict] = mapped_column(sa.JSON)
     updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     updated_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

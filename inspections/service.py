@@ -17,6 +17,7 @@ from checklists import service as checklists
 from core.db import db
 from core.errors import Conflict, Invalid, NotFound
 from core.time import local_date
+from documents import service as documents
 from enterprises import service as enterprises
 from inspections import signatures
 from inspections.findings import deadline_limits
@@ -217,4 +218,6 @@ def record(data: dict, inspector_id: int) -> tuple[Inspection, bool]:
     audit.record("inspection.created", inspection, None, {"client_id": client_id,
                                                           "findings": [f.id for f in inspection.findings]})
     cards.reevaluate([inspection.enterprise_id])
+    if inspection.signatures:
+        documents.issue_on_site(inspection, inspector_id)
     return inspection, True

@@ -27,12 +27,14 @@ def upgrade():
     sa.PrimaryKeyConstraint('kind', 'year', name=op.f('pk_document_counters'))
     )
     op.create_table('document_templates',
+    sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('kind', sa.String(length=30), nullable=False),
     sa.Column('body', sa.JSON(), nullable=False),
     sa.Column('updated_by_id', sa.Integer(), nullable=True),
     sa.Column('updated_dt', sa.DateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['updated_by_id'], ['users.id'], name=op.f('fk_document_templates_updated_by_id_users')),
-    sa.PrimaryKeyConstraint('kind', name=op.f('pk_document_templates'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_document_templates')),
+    sa.UniqueConstraint('kind', name=op.f('uq_document_templates_kind'))
     )
     op.create_table('documents',
     sa.Column('id', sa.Integer(), nullable=False),

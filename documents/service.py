@@ -1,0 +1,392 @@
+"""Issue, number, correct, find and verify enforcement documents (执法文书).
+
+A document is made from the stored records by a template (``documents.templates``), frozen into its content,
+rendered to PDF (``documents.render``) in Chinese (the legal document) and English, and stored with both
+files' SHA-256, which the audit chain records. Numbers run per kind and year without gap or repeat: the
+counter row is raised in the issuing transaction (``_next_serial``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from datetime import timedelta
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
+
+from audit import service as audit
+from core.db import db, utcnow
+from core.errors import Conflict, Invalid, NotFound
+from core.time import day_start, local_date, local_time
+from documents import render, templates
+from documents.models import KINDS, OPINION, ORDER, RECORD, Document, DocumentCounter, DocumentFinding, DocumentTemplate
+from inspections.models import Finding, Inspection
+from photos import service as photos_service
+from photos.models import Photo
+
+DOMAIN_NAMES = {  # (zh, en) as printed on the documents
+    "hazardous_chemicals": ("危险化学品", "Hazardous chemicals"),
+    "gas": ("城镇燃气", "Town gas"),
+    "construction": ("建筑施工", "Construction"),
+}
+LANGUAGES = ("zh", "en")
+
+
+# -- templates ------------------------------------------------------------------------------------------------
+
+def template(kind: str) -> dict:
+    """The wording ``kind`` is issued with now: the administrator's version, else the packaged default."""
+    row = db.session.scalar(sa.select(DocumentTemplate).where(DocumentTemplate.kind == kind))
+    return dict(row.body) if row is not None else templates.defaults(kind)
+
+
+def set_template(kind: str, body: dict, actor_id: int) -> dict:
+    """Replace ``kind``'s wording (issued documents keep theirs). ``Invalid`` (422) naming each bad key:
+    unknown or missing keys, placeholders the key cannot use, an empty prefix (``templates.problems``)."""
+    if kind not in KINDS:
+        raise NotFound(f"no document kind {kind!r}; known: {', '.join(KINDS)}")
+    problems = templates.problems(kind, body)
+    if problems:
+        raise Invalid(_l("the template has errors"), errors={"json": {"body": problems}})
+    before = template(kind)
+    row = db.session.scalar(sa.select(DocumentTemplate).where(DocumentTemplate.kind == kind)) or DocumentTemplate(
+        kind=kind)
+    row.body, row.updated_by_id, row.updated_dt = dict(body), actor_id, utcnow()
+    db.session.add(row)
+    db.session.flush()
+    audit.record("document_template.updated", row, before, dict(body), actor_id)
+    return row.body
+
+
+# -- numbering ------------------------------------------------------------------------------------------------
+
+def _next_serial(kind: str, year: int) -> int:
+    """Raise the counter of ``kind`` in ``year`` and return the new serial. The single ``UPDATE ... RETURNING``
+    takes the row lock, so concurrent issuers queue and each gets the next number; a rolled-back issue gives its
+    number back with the rest of its transaction. The first issue of a year creates the row (a concurrent first
+    issue loses the insert and updates instead)."""
+    raise_counter = (sa.update(DocumentCounter)
+                     .where(DocumentCounter.kind == kind, DocumentCounter.year == year)
+                     .values(last=DocumentCounter.last + 1).returning(DocumentCounter.last))
+    for _ in range(2):
+        serial = db.session.execute(raise_counter).scalar()
+        if serial is not None:
+            return serial
+        try:
+            with db.session.begin_nested():
+                db.session.execute(sa.insert(DocumentCounter).values(kind=kind, year=year, last=1))
+            return 1
+        except IntegrityError:
+            continue
+    raise RuntimeError(f"could not number a {kind} document of {year}")  # unreachable: the row exists by now
+
+
+def _number(prefix: str, year: int, serial: int) -> str:
+    """As printed: ``（港）安监检记〔2026〕17号`` (prefix, the year in 〔〕, the serial, 号)."""
+    return f"{prefix}〔{year}〕{serial}号"
+
+
+# -- content --------------------------------------------------------------------------------------------------
+
+def _when(moment) -> str:
+    return "" if moment is None else local_time(moment).strftime("%Y-%m-%d %H:%M")
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _people(inspection: Inspection, images: dict) -> tuple[list, list]:
+    inspectors = [{"role": role, "name": user.full_name, "certificate_no": user.certificate_no}
+                  for role, user in (("lead", inspection.inspector), ("second", inspection.second_inspector))
+                  if user is not None]
+    signatures = []
+    for row in inspection.signatures:
+        key = None
+        if row.png is not None:
+            key = _sha256(row.png)
+            images[key] = row.png
+        signatures.append({"role": row.role, "name": row.signer_name, "image": key, "refused": row.refused,
+                           "refusal_reason": row.refusal_reason, "witness": row.witness,
+                           "signed": _when(row.signed_dt)})
+    return inspectors, signatures
+
+
+def _finding(finding: Finding, position: int, images: dict | None) -> dict:
+    photos = []
+    if images is not None:
+        store = photos_service.storage()
+        for link in finding.photo_links:
+            if link.kind != "evidence":
+                continue
+            photo = db.session.get(Photo, link.photo_id)
+            key = photo.key("thumb")
+            if store.exists(key):  # a thumbnail lost from storage leaves the appendix, not the document
+                images[photo.sha256] = store.read(key)
+                photos.append(photo.sha256)
+    return {"position": position, "id": finding.id, "description": finding.description,
+            "item_code": finding.item_code, "severity": finding.severity, "category": finding.category,
+            "deadline": finding.deadline.isoformat(), "status": finding.status, "standard": finding.standard,
+            "standard_title": finding.standard_title, "standard_version": finding.standard_version,
+            "clause": finding.clause, "photos": photos}
+
+
+def _base(kind: str, inspection: Inspection, images: dict) -> dict:
+    inspectors, signatures = _people(inspection, images)
+    zh, en = DOMAIN_NAMES[inspection.domain]
+    enterprise = inspection.enterprise
+    return {
+        "kind": kind,
+        "issued_on": local_date().isoformat(),
+        "template": template(kind),
+        "enterprise": {"name": enterprise.name, "address": enterprise.address, "credit_code": enterprise.credit_code},
+        "person_in_charge": {"name": inspection.contact_name, "title": inspection.contact_title,
+                             "phone": inspection.contact_phone},
+        "inspection": {"id": inspection.id, "place": inspection.location, "started": _when(inspection.inspected_dt),
+                       "ended": _when(inspection.ended_dt), "domain_zh": zh, "domain_en": en},
+        "inspectors": inspectors,
+        "signatures": signatures,
+        "supersedes": None,
+        "correction_reason": "",
+    }
+
+
+def _checklist(inspection: Inspection) -> list[dict]:
+    from checklists import service as checklists
+
+    items = {item.code: item for item in
+             checklists.version_for(inspection.domain, local_date(inspection.inspected_dt)).items}
+    rows = []
+    for result in inspection.results:
+        item = items.get(result.item_code)
+        rows.append({"code": result.item_code, "text_zh": item.text_zh if item else "",
+                     "text_en": item.text_en if item else "", "result": result.result})
+    return rows
+
+
+def _record_content(inspection: Inspection, images: dict) -> tuple[dict, list[Finding]]:
+    content = _base(RECORD, inspection, images)
+    content["checklist"] = _checklist(inspection)
+    content["findings"] = [_finding(f, i, images) for i, f in enumerate(inspection.findings, 1)]
+    return content, list(inspection.findings)
+
+
+def _order_content(inspection: Inspection, images: dict) -> tuple[dict, list[Finding]]:
+    content = _base(ORDER, inspection, images)
+    findings = list(inspection.findings)
+    content["findings"] = [_finding(f, i, None) for i, f in enumerate(findings, 1)]
+    content["major_positions"] = [i for i, f in enumerate(findings, 1) if f.severity == "major"]
+    deadlines = {f.deadline for f in findings}
+    content["deadline"] = deadlines.pop().isoformat() if len(deadlines) == 1 else None
+    return content, findings
+
+
+# -- issuing --------------------------------------------------------------------------------------------------
+
+def _issue(kind: str, inspection: Inspection, content: dict, images: dict, findings: list[Finding],
+           actor_id: int, client_id: str | None = None, supersedes: Document | None = None,
+           answers: Document | None = None) -> Document:
+    """Number, freeze, render and store one document; audit its hashes."""
+    year = local_date().year
+    serial = _next_serial(kind, year)
+    content = content | {"id": f"{kind}-{year}-{serial}",
+                         "number": _number(content["template"]["prefix"], year, serial)}
+    body = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    content["content_sha256"] = _sha256(body.encode())
+    pdf_zh, pdf_en = (render.render(content, images, language) for language in LANGUAGES)
+    document = Document(
+        kind=kind, year=year, serial=serial, number=content["number"], client_id=client_id,
+        enterprise_id=inspection.enterprise_id, inspection_id=inspection.id,
+        supersedes_id=supersedes.id if supersedes else None, answers_id=answers.id if answers else None,
+        correction_reason=content["correction_reason"], issued_by_id=actor_id, content=content,
+        content_sha256=content["content_sha256"], pdf=pdf_zh, pdf_sha256=_sha256(pdf_zh), pdf_en=pdf_en,
+        pdf_en_sha256=_sha256(pdf_en),
+        findings=[DocumentFinding(finding_id=f.id, position=i) for i, f in enumerate(findings, 1)],
+    )
+    db.session.add(document)
+    db.session.flush()
+    audit.record("document.issued", document, None, {
+        "kind": kind, "number": document.number, "inspection_id": inspection.id,
+        "content_sha256": document.content_sha256, "pdf_sha256": document.pdf_sha256,
+        "pdf_en_sha256": document.pdf_en_sha256, "supersedes_id": document.supersedes_id}, actor_id)
+    return document
+
+
+def issue_on_site(inspection: Inspection, actor_id: int) -> list[Document]:
+    """The documents an inspection ends with, once signed: the 现场检查记录, and the 责令限期整改指令书 when
+    hazards were found (安全生产法 (2021) 第六十五条第一款第（三）项: hazards found are ordered removed, or
+    rectified within a deadline). Called in the request that stores the inspection, so a retry of the same
+    submission (same ``client_id``) returns the stored inspection and issues nothing more."""
+    images: dict[str, bytes] = {}
+    documents = [_issue(RECORD, inspection, *_with(images, _record_content(inspection, images)), actor_id)]
+    if inspection.findings:
+        documents.append(_issue(ORDER, inspection, *_with(images, _order_content(inspection, images)), actor_id))
+    return documents
+
+
+def _with(images: dict, built: tuple[dict, list]) -> tuple[dict, dict, list]:
+    content, findings = built
+    return content, images, findings
+
+
+def correct(document: Document, reason: str, actor_id: int, client_id: str | None = None) -> Document:
+    """Issue a correction of ``document`` from the records as they are now (a changed deadline or severity, a
+    fixed template): a new number, ``supersedes_id`` naming the old one, which is kept unchanged. ``Conflict``
+    (409) when it was already superseded (correct the newest) or is an opinion (issue a new opinion)."""
+    if client_id is not None:
+        existing = db.session.scalar(sa.select(Document).where(Document.client_id == client_id))
+        if existing is not None:
+            if existing.supersedes_id != document.id:
+                raise Conflict(f"client_id {client_id} was already used for another document", field="client_id")
+            return existing
+    if document.superseded_by is not None:
+        raise Conflict(_l("document %(number)s was already corrected by %(newer)s; correct that one",
+                          number=document.number, newer=document.superseded_by.number))
+    if document.kind == OPINION:
+        raise Conflict(_l("a re-inspection opinion is not corrected: verify again with a new re-inspection"))
+    inspection = db.session.get(Inspection, document.inspection_id)
+    images: dict[str, bytes] = {}
+    build = _record_content if document.kind == RECORD else _order_content
+    content, findings = build(inspection, images)
+    content["supersedes"] = {"number": document.number, "issued_on": document.content["issued_on"]}
+    content["correction_reason"] = reason
+    return _issue(document.kind, inspection, content, images, findings, actor_id, client_id, supersedes=document)
+
+
+def current_order(finding: Finding) -> Document | None:
+    """The newest order that lists ``finding`` (a correction replaces its original), or ``None``."""
+    return db.session.scalar(
+        sa.select(Document).join(DocumentFinding)
+        .where(DocumentFinding.finding_id == finding.id, Document.kind == ORDER)
+        .order_by(Document.id.desc()).limit(1))
+
+
+def issue_opinion(reinspection: Inspection, results: list[tuple[Finding, bool, str]], opinion: str,
+                  actor_id: int, client_id: str | None = None) -> Document:
+    """The 整改复查意见书 of an on-site re-inspection: each hazard's result (accepted: 整改合格, else 未整改到位)
+    and the opinion, answering the order that listed the hazards (its number and date). The findings must be
+    of the re-inspection's enterprise; their transitions are the caller's. ``Invalid`` (422) otherwise."""
+    if any(f.enterprise_id != reinspection.enterprise_id for f, _, _ in results):
+        raise Invalid(_l("the re-inspection must be of the hazard's enterprise"), field="reinspection_id")
+    images: dict[str, bytes] = {}
+    content = _base(OPINION, reinspection, images)
+    answers = current_order(results[0][0]) if results else None
+    content["answers"] = None if answers is None else {"number": answers.number,
+                                                       "issued_on": answers.content["issued_on"]}
+    content["results"] = [
+        {"position": i, "finding_id": f.id, "description": f.description, "standard": f.standard,
+         "standard_title": f.standard_title, "standard_version": f.standard_version, "clause": f.clause,
+         "severity": f.severity, "accepted": accepted, "note": note}
+        for i, (f, accepted, note) in enumerate(results, 1)]
+    content["findings"] = []
+    content["opinion"] = opinion
+    return _issue(OPINION, reinspection, content, images, [f for f, _, _ in results], actor_id, client_id,
+                  answers=answers)
+
+
+# -- reading --------------------------------------------------------------------------------------------------
+
+def get(document_id: int) -> Document:
+    document = db.session.get(Document, document_id)
+    if document is None:
+        raise NotFound(f"document {document_id} does not exist")
+    return document
+
+
+def listing(enterprise_id=None, inspection_id=None, finding_id=None, kind=None, issued_from=None,
+            issued_to=None) -> list[Document]:
+    """Documents, newest first, filtered by enterprise, inspection, a finding they list, kind, and local issue
+    dates (inclusive)."""
+    return db.session.scalars(search(enterprise_id, inspection_id, finding_id, kind, issued_from, issued_to)).all()
+
+
+def search(enterprise_id=None, inspection_id=None, finding_id=None, kind=None, issued_from=None,
+           issued_to=None) -> sa.Select:
+    query = sa.select(Document).order_by(Document.issued_dt.desc(), Document.id.desc())
+    for column, value in ((Document.enterprise_id, enterprise_id), (Document.inspection_id, inspection_id),
+                          (Document.kind, kind)):
+        if value is not None:
+            query = query.where(column == value)
+    if finding_id is not None:
+        query = query.where(Document.findings.any(DocumentFinding.finding_id == finding_id))
+    if issued_from is not None:
+        query = query.where(Document.issued_dt >= day_start(issued_from))
+    if issued_to is not None:
+        query = query.where(Document.issued_dt < day_start(issued_to + timedelta(days=1)))
+    return query
+
+
+def pdf(document: Document, language: str = "zh") -> bytes:
+    """The stored PDF: ``zh`` the legal document, ``en`` its English rendering."""
+    if language not in LANGUAGES:
+        raise Invalid(f"language must be one of {', '.join(LANGUAGES)}", field="lang")
+    return document.pdf if language == "zh" else document.pdf_en
+
+
+def verify(data: bytes) -> dict:
+    """Whether ``data`` is a PDF this system issued, unchanged, and which document.
+
+    Returns ``{"issued": bool, "unchanged": bool, "language": "zh"|"en"|None, "document": Document|None,
+    "message": str}``: a file whose SHA-256 is one a document was issued with is issued and unchanged; a file
+    that carries a document's marker (PDF keywords ``docid=... sha256=...``) but other bytes names the document
+    it claims to be, changed; anything else was not issued here.
+    """
+    digest = _sha256(data)
+    document = db.session.scalar(sa.select(Document).where(
+        sa.or_(Document.pdf_sha256 == digest, Document.pdf_en_sha256 == digest)))
+    if document is not None:
+        language = "zh" if document.pdf_sha256 == digest else "en"
+        return {"issued": True, "unchanged": True, "language": language, "document": document,
+                "message": f"issued as {document.number}, unchanged"}
+    claimed = _claimed(data)
+    if claimed is not None:
+        return {"issued": False, "unchanged": False, "language": None, "document": claimed,
+                "message": f"claims to be {claimed.number} but its bytes differ from what was issued"}
+    return {"issued": False, "unchanged": False, "language": None, "document": None,
+            "message": "not a document issued by this system"}
+
+
+def _claimed(data: bytes) -> Document | None:
+    match = re.search(rb"sha256=([0-9a-f]{64})", data)
+    if match is None:
+        return None
+    return db.session.scalar(sa.select(Document).where(Document.content_sha256 == match.group(1).decode()))
+
+
+def reinspect(reinspection: Inspection, results: list[tuple[Finding, bool, str]], opinion: str, actor_id: int,
+              client_id: str | None = None) -> Document:
+    """Close or send back hazards by an on-site re-inspection (复查) and issue its 整改复查意见书.
+
+    Each hazard must await verification (its rectification submitted), be of the re-inspection's enterprise,
+    and the re-inspection must have started after the rectification was submitted; an accepted hazard found
+    on a checklist item must have been re-checked and passed there (安全生产事故隐患排查治理暂行规定 (国家安全
+    监管总局令第16号, 2007) 第二十二条: the authority re-inspects a major hazard's rectification on site).
+    ``Invalid`` (422, ``results.<i>``) naming the hazard otherwise; ``Conflict`` (409) for a retry of another
+    request's ``client_id``.
+    """
+    from inspections import findings as workflow
+
+    if client_id is not None:
+        existing = db.session.scalar(sa.select(Document).where(Document.client_id == client_id))
+        if existing is not None:
+            if existing.inspection_id != reinspection.id or existing.kind != OPINION:
+                raise Conflict(f"client_id {client_id} was already used for another document", field="client_id")
+            return existing
+    checked = {row.item_code: row.result for row in reinspection.results}
+    for index, (finding, accepted, _note) in enumerate(results):
+        where = f"results.{index}.finding_id"
+        if finding.enterprise_id != reinspection.enterprise_id:
+            raise Invalid(_l("hazard %(id)s is not of the re-inspected enterprise", id=finding.id), field=where)
+        submitted = [e.created_dt for e in finding.events if e.action == "rectification_submitted"]
+        if finding.status == "rectification_submitted" and reinspection.inspected_dt <= submitted[-1]:
+            raise Invalid(_l("the re-inspection of hazard %(id)s must be after its rectification was submitted",
+                             id=finding.id), field=where)
+        if accepted and finding.item_code and checked.get(finding.item_code) != "passed":
+            raise Invalid(_l("hazard %(id)s is on item %(code)s, which the re-inspection did not find passed",
+                             id=finding.id, code=finding.item_code), field=where)
+    for finding, accepted, note in results:
+        workflow.transition(finding, "verified" if accepted else "rejected", actor_id, note or opinion)
+    return issue_opinion(reinspection, results, opinion, actor_id, client_id)
