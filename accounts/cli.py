@@ -15,11 +15,13 @@ cli = AppGroup("users", help="Manage user accounts.")
               help="Repeat for several roles.")
 @click.option("--full-name", default="")
 @click.option("--email", default=None)
+@click.option("--certificate-no", default="", help="Law-enforcement certificate number (执法证号) of an inspector.")
 @click.password_option()
-def create(username, roles, full_name, email, password):
+def create(username, roles, full_name, email, certificate_no, password):
     """Create a user with one or more roles."""
     try:
-        service.create_user(username, password, roles, full_name=full_name, email=email)
+        service.create_user(username, password, roles, full_name=full_name, email=email,
+                            certificate_no=certificate_no)
     except DomainError as exc:
         raise click.ClickException(exc.message) from None
     db.session.commit()

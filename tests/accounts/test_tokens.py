@@ -72,9 +72,22 @@ def test_unknown_role_is_a_field_error(client, auth):
 def test_users_cli_creates_a_user(app, client):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["users", "create", "wang", "--role", "inspector", "--role", "admin",
-                                 "--password", "a long password"])
+                                 "--certificate-no", "32050021007", "--password", "a long password"])
     assert result.exit_code == 0, result.output
-    assert _login(client, "wang", "a long password").status_code == 201
+    token = _login(client, "wang", "a long password").json["token"]
+    me = client.get("/api/v1/users/me", headers={"Authorization": f"Bearer {token}"}).json
+    assert me["certificate_no"] == "32050021007"
+
+
+def test_an_administrator_sets_an_inspectors_certificate_number(app, client, auth, make_user):
+    user_id, _ = make_user("inspector")
+    admin = auth("admin")
+    changed = client.patch(f"/api/v1/users/{user_id}", headers=admin, json={"certificate_no": "32050021008"})
+    assert changed.status_code == 200 and changed.json["certificate_no"] == "32050021008"
+    too_long = client.patch(f"/api/v1/users/{user_id}", headers=admin, json={"certificate_no": "9" * 41})
+    assert too_long.status_code == 422 and "certificate_no" in too_long.json["errors"]["json"]
+    assert client.patch(f"/api/v1/users/{user_id}", headers=auth("inspector"),
+                        json={"certificate_no": "1"}).status_code == 403
 
 
 def test_failed_logins_are_rate_limited_per_user_and_address(app, client, make_user):
