@@ -6,10 +6,18 @@ from __future__ import annotations
 class DomainError(Exception):
     status = 400
 
-    def __init__(self, message, *, field: str | None = None, errors: dict | None = None):
+    def __init__(self, message, *, field: str | tuple | None = None, errors: dict | None = None):
+        """``field`` names where the input is wrong: a name, or a path into the body as marshmallow nests its
+        own errors (``("signatures", 1, "image")`` → ``{"json": {"signatures": {"1": {"image": [...]}}}}``)."""
         super().__init__(message)
         self.field = field
         self.errors = errors  # field errors nested deeper than one field (``{"json": {...}}``), when given
+        if isinstance(field, tuple):
+            self.field = str(field[0])
+            self.errors = node = {"json": {}}
+            for key in ("json", *map(str, field[:-1])):
+                node = node.setdefault(key, {})
+            node[str(field[-1])] = [self.message]
 
     @property
     def message(self) -> str:

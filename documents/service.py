@@ -377,7 +377,7 @@ def reinspect(reinspection: Inspection, results: list[tuple[Finding, bool, str]]
             return existing
     checked = {row.item_code: row.result for row in reinspection.results}
     for index, (finding, accepted, _note) in enumerate(results):
-        where = f"results.{index}.finding_id"
+        where = ("results", index, "finding_id")
         if finding.enterprise_id != reinspection.enterprise_id:
             raise Invalid(_l("hazard %(id)s is not of the re-inspected enterprise", id=finding.id), field=where)
         submitted = [e.created_dt for e in finding.events if e.action == "rectification_submitted"]

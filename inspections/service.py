@@ -135,7 +135,7 @@ def _signatures(data: dict, lead, second) -> list[Signature]:
     names = {"lead": lead.full_name, "second": second.full_name if second else "", "enterprise": data["contact_name"]}
     rows = []
     for index, given in enumerate(data.get("signatures", [])):
-        png = None if given["refused"] else signatures.decode(given["image"], f"signatures.{index}.image")
+        png = None if given["refused"] else signatures.decode(given["image"], ("signatures", index, "image"))
         rows.append(Signature(role=given["role"], signer_name=names[given["role"]], png=png,
                               refusal_reason=given["refusal_reason"], witness=given["witness"],
                               signed_dt=given["signed_dt"].astimezone(UTC)))

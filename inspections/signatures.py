@@ -17,11 +17,11 @@ MAX_WIDTH, MAX_HEIGHT = 2000, 1000  # a pad is a strip; anything larger is not a
 MAX_BYTES = 512 * 1024
 
 
-def decode(data_url: str, where: str) -> bytes:
+def decode(data_url: str, where: tuple) -> bytes:
     """The PNG of a signature, from ``data:image/png;base64,...``: composited on white, grey-scale, at most
     ``MAX_WIDTH`` x ``MAX_HEIGHT`` pixels, re-encoded without metadata (the same drawing gives the same bytes).
 
-    Raises ``Invalid`` (422, field ``where``) for another prefix, bad base64, a file that is not a whole PNG,
+    Raises ``Invalid`` (422 at ``where``, a path into the request body) for another prefix, bad base64, a file that is not a whole PNG,
     a bigger picture, or one with no ink at all (a blank pad is not a signature).
     """
     if not data_url.startswith(PREFIX):

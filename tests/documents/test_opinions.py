@@ -72,7 +72,7 @@ def test_the_re_inspection_must_fit_the_hazard(app, client, auth, crew, make_ent
             "reinspection_id": reinspection, "opinion": "同意销号",
             "results": [{"finding_id": finding["id"], "accepted": True}]})
         assert response.status_code == 422, case
-        assert "results.0.finding_id" in response.json["errors"]["json"], case
+        assert response.json["errors"]["json"]["results"]["0"]["finding_id"], case
     with app.app_context():
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Document).where(
             Document.kind == "reinspection_opinion")) == 0
