@@ -21,8 +21,8 @@ def decode(data_url: str, where: tuple) -> bytes:
     """The PNG of a signature, from ``data:image/png;base64,...``: composited on white, grey-scale, at most
     ``MAX_WIDTH`` x ``MAX_HEIGHT`` pixels, re-encoded without metadata (the same drawing gives the same bytes).
 
-    Raises ``Invalid`` (422 at ``where``, a path into the request body) for another prefix, bad base64, a file that is not a whole PNG,
-    a bigger picture, or one with no ink at all (a blank pad is not a signature).
+    Raises ``Invalid`` (422 at ``where``, a path into the request body) for another prefix, bad base64, a file
+    that is not a whole PNG, a bigger picture, or one with no ink at all (a blank pad is not a signature).
     """
     if not data_url.startswith(PREFIX):
         raise Invalid(_l("a signature must be a PNG data URL (data:image/png;base64,...)"), field=where)
