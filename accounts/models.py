@@ -24,7 +24,7 @@ class User(UserMixin, db.Model):
     username: Mapped[str] = mapped_column(sa.String(64), unique=True)
     full_name: Mapped[str] = mapped_column(sa.String(100))
     email: Mapped[str | None] = mapped_column(sa.String(254))
-    certificate_no: Mapped[str] = mapped_column(sa.String(40), default="")  # 行政执法证号
+    certificate_no: Mapped[str] = mapped_column(sa.String(40), default="", server_default="")  # 行政执法证号
     password_hash: Mapped[str] = mapped_column(sa.String(255))
     is_active: Mapped[bool] = mapped_column(default=True)
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

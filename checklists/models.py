@@ -46,8 +46,8 @@ class ChecklistItem(db.Model):
     category: Mapped[str] = mapped_column(sa.String(20))
     is_major: Mapped[bool]  # failing it is a major hazard by the determination standard
     # The item's basis: the version's standard unless the item cites another document (a law's article).
-    standard: Mapped[str] = mapped_column(sa.String(100), default="")
-    standard_version: Mapped[str] = mapped_column(sa.String(40), default="")
+    standard: Mapped[str] = mapped_column(sa.String(100), default="", server_default="")
+    standard_version: Mapped[str] = mapped_column(sa.String(40), default="", server_default="")
     clause: Mapped[str] = mapped_column(sa.String(100), default="")
     default_deadline_days: Mapped[int | None]  # the item's usual rectification time, when the data file gives one
     is_local: Mapped[bool] = mapped_column(default=False)  # added by an administrator, not from the standard

@@ -44,9 +44,9 @@ class Inspection(db.Model):
     inspected_dt: Mapped[datetime] = mapped_column(UTCDateTime, index=True)  # start
     ended_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The inspected unit's legal representative or person in charge present (被检查单位负责人).
-    contact_name: Mapped[str] = mapped_column(sa.String(100), default="")
-    contact_title: Mapped[str] = mapped_column(sa.String(100), default="")
-    contact_phone: Mapped[str] = mapped_column(sa.String(40), default="")
+    contact_name: Mapped[str] = mapped_column(sa.String(100), default="", server_default="")
+    contact_title: Mapped[str] = mapped_column(sa.String(100), default="", server_default="")
+    contact_phone: Mapped[str] = mapped_column(sa.String(40), default="", server_default="")
     location: Mapped[str] = mapped_column(sa.String(300), default="")
     latitude: Mapped[float | None]
     longitude: Mapped[float | None]
@@ -116,10 +116,10 @@ class Finding(db.Model):
     item_code: Mapped[str | None] = mapped_column(sa.String(40))
     # The rule broken, copied from the checklist item when the finding is made: number (安监总管三〔2017〕121号),
     # name, version and clause, so the finding and its documents cite it whatever the checklist becomes.
-    standard: Mapped[str] = mapped_column(sa.String(100), default="")
-    standard_title: Mapped[str] = mapped_column(sa.String(300), default="")
-    standard_version: Mapped[str] = mapped_column(sa.String(40), default="")
-    clause: Mapped[str] = mapped_column(sa.String(100), default="")
+    standard: Mapped[str] = mapped_column(sa.String(100), default="", server_default="")
+    standard_title: Mapped[str] = mapped_column(sa.String(300), default="", server_default="")
+    standard_version: Mapped[str] = mapped_column(sa.String(40), default="", server_default="")
+    clause: Mapped[str] = mapped_column(sa.String(100), default="", server_default="")
     description: Mapped[str] = mapped_column(sa.Text)
     category: Mapped[str] = mapped_column(sa.String(20))
     severity: Mapped[str] = mapped_column(sa.String(10))
