@@ -53,6 +53,8 @@ def png_data_url(png: bytes) -> str:
 @bp.route("/inspections/<int:inspection_id>")
 @page(*INSPECTION_READERS)
 def inspection(inspection_id):
+    """Everything the inspection recorded: place, time, people, every checklist item, findings, signatures,
+    and the documents it produced (404 for an unknown id)."""
     found = _inspection(inspection_id)
     version, rows = checklist_rows(found)
     signed = {signature.role: signature for signature in found.signatures}
