@@ -51,3 +51,8 @@ def page(*roles: str):
 
 def can(*roles: str) -> bool:
     return current_user.is_authenticated and current_user.has_any_role(roles)
+
+
+# Who reads inspections and their enforcement documents: the people who inspect, manage or administer.
+# Environmental staff work on water bodies; an inspection's record carries signatures and phone numbers.
+INSPECTION_READERS = ("inspector", "safety_manager", "admin")

@@ -13,7 +13,7 @@ from enterprises import service as enterprises_service
 from enterprises.models import Enterprise
 from enterprises.schemas import EnterpriseUpdateSchema
 from web import queries
-from web.access import page
+from web.access import INSPECTION_READERS, can, page
 from web.blueprint import bp
 from web.card_pages import lift_form
 from web.forms import EnterpriseForm, IssueCardForm, form_data, refusal
@@ -44,7 +44,10 @@ def _render(enterprise: Enterprise, details: EnterpriseForm | None = None, statu
                            issue=IssueCardForm(prefix="issue"), lift=lift_form(active),
                            details=details or EnterpriseForm(formdata=None, prefix="ent", obj=enterprise),
                            editors=EDITORS, findings=queries.findings_of_enterprise(enterprise.id),
-                           inspections=queries.inspections_of_enterprise(enterprise.id)), status_code
+                           inspections=queries.inspections_of_enterprise(enterprise.id),
+                           readers=INSPECTION_READERS,
+                           documents=queries.documents(enterprise_id=enterprise.id)
+                           if can(*INSPECTION_READERS) else []), status_code
 
 
 @bp.route("/enterprises/<int:enterprise_id>")

@@ -43,4 +43,5 @@ def inspect():
         "severities": list(SEVERITIES),
         "user": current_user.id,
     }
-    return render_template("web/inspect.html", field_config=config, domains=DOMAINS)
+    return render_template("web/inspect.html", field_config=config, domains=DOMAINS,
+                           colleagues=queries.colleagues(current_user.id))

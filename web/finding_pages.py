@@ -15,7 +15,7 @@ from inspections.models import STATUSES, Finding
 from photos import service as photos
 from photos.processing import PhotoError
 from web import queries
-from web.access import can, page
+from web.access import INSPECTION_READERS, can, page
 from web.blueprint import bp
 from web.forms import ExtensionDecisionForm, ExtensionRequestForm, RectificationForm, VerificationForm
 
@@ -58,7 +58,8 @@ def _render(finding: Finding, forms: dict, status: int = 200):
         before=[link for link in links if link.kind == "evidence"],
         after=[link for link in links if link.kind == "rectification"],
         pending=next((ext for ext in finding.extensions if ext.status == "pending"), None),
-        today=local_date(),
+        today=local_date(), readers=INSPECTION_READERS,
+        documents=queries.documents(finding_id=finding.id) if can(*INSPECTION_READERS) else [],
     ), status
 
 

@@ -16,7 +16,8 @@ def select_locale() -> str:
         # The API answers in English unless the caller asks for Chinese (the outbox of a Chinese tablet does).
         return request.accept_languages.best_match(LANGUAGES, default="en")
     asked = request.args.get("lang")
-    if asked in LANGUAGES:
+    # On a document's PDF, ``lang`` picks the document's language, not the pages'.
+    if asked in LANGUAGES and request.endpoint != "web.document_pdf":
         session["lang"] = asked
         g.lang_switched = asked
         return asked

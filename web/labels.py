@@ -21,7 +21,13 @@ CATEGORIES = {"thing": _l("Thing (equipment, site)"), "person": _l("Person (beha
               "management": _l("Management")}
 SEVERITIES = {"general": _l("General hazard"), "major": _l("Major hazard")}
 STATUSES = {"open": _l("Open"), "rectification_submitted": _l("Awaiting verification"), "verified": _l("Closed")}
-RESULTS = {"passed": _l("Passed"), "failed": _l("Failed"), "not_applicable": _l("Not applicable")}
+RESULTS = {"passed": _l("Passed"), "failed": _l("Failed"), "not_applicable": _l("Not applicable"),
+           "not_checked": _l("Not checked")}
+DOCUMENT_KINDS = {"inspection_record": _l("On-site inspection record"),
+                  "rectification_order": _l("Order to rectify within a deadline"),
+                  "reinspection_opinion": _l("Re-inspection opinion")}
+SIGNERS = {"lead": _l("Lead inspector"), "second": _l("Second inspector"),
+           "enterprise": _l("Person in charge of the enterprise")}
 EXTENSION_STATUSES = {"pending": _l("Pending"), "approved": _l("Approved"), "rejected": _l("Rejected")}
 COLOURS = {"yellow": _l("Yellow card"), "red": _l("Red card")}
 CARD_STATUSES = {"active": _l("Active"), "lifted": _l("Lifted")}
@@ -59,7 +65,7 @@ ALL = {"domain": DOMAINS, "sector": SECTORS, "category": CATEGORIES, "severity":
        "result": RESULTS, "extension": EXTENSION_STATUSES, "colour": COLOURS, "card_status": CARD_STATUSES,
        "role": ROLES, "event": EVENTS, "card_event": CARD_EVENTS, "card_origin": CARD_ORIGINS,
        "water_class": WATER_CLASSES, "water_kind": WATER_KINDS, "listed": LISTED_STATUSES, "measure": MEASURES,
-       "task_status": TASK_STATUSES}
+       "task_status": TASK_STATUSES, "document": DOCUMENT_KINDS, "signer": SIGNERS}
 
 
 def label(kind: str, code: str | int | None) -> str:

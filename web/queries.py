@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -53,6 +54,36 @@ def inspections_of_enterprise(enterprise_id: int) -> list[Inspection]:
         sa.select(Inspection).where(Inspection.enterprise_id == enterprise_id)
         .order_by(Inspection.inspected_dt.desc()).limit(LIST_LIMIT)
     ).all()
+
+
+def colleagues(user_id: int) -> list:
+    """Who may be named second inspector beside ``user_id``: the other active users who inspect (inspector or
+    safety manager, as ``inspections.service`` checks), by name."""
+    from accounts.models import User, UserRole
+
+    return db.session.scalars(
+        sa.select(User).where(User.is_active, User.id != user_id,
+                              User.id.in_(sa.select(UserRole.user_id)
+                                          .where(UserRole.role.in_(("inspector", "safety_manager")))))
+        .order_by(User.full_name, User.id).limit(LIST_LIMIT)
+    ).all()
+
+
+def documents_service():
+    """The ``documents.service`` module, or None while it is not installed (it is built beside the pages)."""
+    try:
+        return importlib.import_module("documents.service")
+    except ModuleNotFoundError as exc:
+        if exc.name != "documents.service":
+            raise
+        return None
+
+
+def documents(**filters) -> list:
+    """``documents.service.listing(**filters)`` (``enterprise_id``, ``inspection_id`` or ``finding_id``): issued
+    documents, newest first; empty while the service is not installed."""
+    service = documents_service()
+    return service.listing(**filters) if service else []
 
 
 def limited(query: sa.Select) -> tuple[list, int]:

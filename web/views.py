@@ -32,7 +32,7 @@ from web.i18n import current_language
 
 STATIC = Path(__file__).parent / "static"
 # Static files the service worker keeps for offline use (the app shell).
-SHELL_ASSETS = ("app.css", "app.js", "outbox.js", "photos.js", "inspect.js", "alerts.js", "icon.svg")
+SHELL_ASSETS = ("app.css", "app.js", "outbox.js", "photos.js", "signpad.js", "inspect.js", "alerts.js", "icon.svg")
 
 
 @cache
@@ -100,6 +100,11 @@ def js_strings() -> dict:
         "findings_word": _("finding(s)"),
         "photo_count": _("photos"),
         "inspection": _("Inspection"),
+        "sign_all": _("Once anyone signs, both inspectors must sign and the person in charge must sign or refuse."),
+        "refusal_details": _("A refusal to sign needs the reason and a witness."),
+        "second_needed": _("Choose the second inspector: the documents need two inspectors."),
+        "contact_needed": _("Enter the person in charge: the documents name them."),
+        "end_before_start": _("The end time is before the start of the inspection."),
     }
 
 
@@ -243,7 +248,7 @@ def _not_found(_exc):
 
 def register_pages():
     """Import the page modules so their routes join the blueprint."""
-    from web import card_pages, directory, field, finding_pages, manager, water  # noqa: F401
+    from web import card_pages, directory, field, finding_pages, inspection_pages, manager, water  # noqa: F401
 
 
 register_pages()

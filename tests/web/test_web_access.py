@@ -14,6 +14,7 @@ from tests.web.conftest import csrf_from, form_token
 EVERYONE = set(ROLES)
 WATER_READERS = {"env_staff", "safety_manager", "admin"}
 WORKFLOW = {"inspector", "safety_manager"}
+INSPECTION_READERS = {"inspector", "safety_manager", "admin"}
 
 PUBLIC = {
     ("GET", "/"),  # sends each user to their home page, or to the login page
@@ -34,6 +35,7 @@ PAGES = [
     ("GET", "/cards/<int:card_id>", {"safety_manager", "admin"}),
     ("POST", "/cards/<int:card_id>/lift", {"safety_manager"}),
     ("POST", "/cards/issue", {"safety_manager"}),
+    ("GET", "/documents/<int:document_id>.pdf", INSPECTION_READERS),
     ("GET", "/extensions", {"safety_manager"}),
     ("GET", "/findings", {"inspector", "safety_manager", "admin"}),
     ("GET", "/findings/<int:finding_id>", EVERYONE),
@@ -42,6 +44,7 @@ PAGES = [
     ("POST", "/findings/<int:finding_id>/extension", WORKFLOW),
     ("POST", "/findings/<int:finding_id>/extension/decision", {"safety_manager"}),
     ("GET", "/inspect", {"inspector"}),
+    ("GET", "/inspections/<int:inspection_id>", INSPECTION_READERS),
     ("GET", "/today", {"inspector"}),
     ("GET", "/water-bodies", WATER_READERS),
     ("GET", "/water-bodies/<int:body_id>", WATER_READERS),

@@ -11,6 +11,7 @@
   const $ = (id) => document.getElementById(id);
 
   let clientId = App.uuid();
+  let startedAt = new Date();  // the inspection starts when its form does
   let enterprise = null;
   let checklist = null;
   let items = [];  // {item, li, result, photos: [{file, ready: Promise<File>}]}
@@ -25,6 +26,23 @@
     const d = new Date(`${isoDate}T00:00:00Z`);
     d.setUTCDate(d.getUTCDate() + days);
     return d.toISOString().slice(0, 10);
+  }
+
+  /** ``moment`` as the zone's wall clock for a datetime-local input: "YYYY-MM-DDTHH:MM". */
+  function zoneWallClock(moment) {
+    const parts = Object.fromEntries(new Intl.DateTimeFormat("en-CA", {
+      timeZone: config.timezone, year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit",
+      minute: "2-digit", hourCycle: "h23"}).formatToParts(moment).map((p) => [p.type, p.value]));
+    return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}`;
+  }
+
+  /** The instant a zone wall-clock value ("YYYY-MM-DDTHH:MM") names, whatever zone the tablet is set to. */
+  function zoneInstant(value) {
+    const asUtc = (text) => Date.parse(`${text}:00Z`);
+    const wanted = asUtc(value);
+    let guess = wanted;
+    for (let i = 0; i < 2; i += 1) guess -= asUtc(zoneWallClock(new Date(guess))) - wanted;  // minus the offset
+    return new Date(guess);
   }
 
   function showError(message) {
@@ -268,9 +286,71 @@
     });
   });
 
+  // ---- people, end time and signatures ----
+  const second = $("second-inspector");
+  const refused = $("refused");
+  const pads = {};
+  form.querySelectorAll(".pad-block").forEach((block) => {
+    const pad = new SignPad(block.querySelector("canvas"), () => block.classList.toggle("done", !pad.empty));
+    pads[block.dataset.role] = pad;
+    block.querySelector(".pad-clear").addEventListener("click", () => pad.clear());
+  });
+  const signer = (role) => form.querySelector(`.pad-block[data-role="${role}"] .pad-signer`);
+  function showSigners() {
+    const chosen = second.selectedOptions[0];
+    signer("second").textContent = chosen && chosen.value ? chosen.dataset.name : "";
+    signer("enterprise").textContent = $("contact-name").value.trim();
+  }
+  second.addEventListener("change", showSigners);
+  $("contact-name").addEventListener("input", showSigners);
+  let refusedAt = null;
+  refused.addEventListener("change", () => {
+    const block = form.querySelector('.pad-block[data-role="enterprise"]');
+    block.classList.toggle("refused", refused.checked);
+    block.querySelector(".refusal-fields").hidden = !refused.checked;
+    pads.enterprise.disabled = refused.checked;
+    if (refused.checked) pads.enterprise.clear();  // a refusal carries no signature
+    refusedAt = refused.checked ? new Date() : null;
+  });
+  $("finish").addEventListener("click", () => {
+    $("ended").value = zoneWallClock(new Date());
+    $("sign-step").scrollIntoView({block: "start"});
+  });
+
+  /** The signatures to send: none when nobody signed; otherwise all three (or the refusal), or an error. */
+  function signatures() {
+    const used = !pads.lead.empty || !pads.second.empty || !pads.enterprise.empty || refused.checked;
+    if (!used) return {rows: []};
+    if (pads.lead.empty || pads.second.empty || (pads.enterprise.empty && !refused.checked)) {
+      return {error: t("sign_all")};
+    }
+    if (!second.value) return {error: t("second_needed")};
+    if (!$("contact-name").value.trim()) return {error: t("contact_needed")};
+    const rows = ["lead", "second"].map((role) => ({role, image: pads[role].toDataURL(),
+                                                    signed_dt: pads[role].signedAt.toISOString()}));
+    if (refused.checked) {
+      const reason = $("refusal-reason").value.trim();
+      const witness = $("witness").value.trim();
+      if (!reason || !witness) return {error: t("refusal_details")};
+      rows.push({role: "enterprise", refused: true, refusal_reason: reason, witness,
+                 signed_dt: refusedAt.toISOString()});
+    } else {
+      rows.push({role: "enterprise", image: pads.enterprise.toDataURL(),
+                 signed_dt: pads.enterprise.signedAt.toISOString()});
+    }
+    return {rows};
+  }
+
+  /** The end time: what the inspector set (the zone's wall clock), or now when they send without one. */
+  function endedAt() {
+    if (!$("ended").value) $("ended").value = zoneWallClock(new Date());
+    return zoneInstant($("ended").value);
+  }
+
   // ---- submit ----
   function reset() {
     clientId = App.uuid();
+    startedAt = new Date();
     enterprise = null;
     checklist = null;
     items = [];
@@ -280,6 +360,9 @@
     $("all-passed").hidden = true;
     $("checklist-meta").textContent = "";
     $("checklist-status").hidden = false;
+    Object.values(pads).forEach((pad) => { pad.disabled = false; pad.clear(); });
+    refused.dispatchEvent(new Event("change"));
+    showSigners();
   }
 
   form.addEventListener("submit", async (event) => {
@@ -289,6 +372,13 @@
     if (items.some((entry) => !entry.result)) return showError(t("answer_all"));
     const failed = items.filter((entry) => entry.result === "failed");
     if (failed.some((entry) => !entry.li.querySelector(".f-desc").value.trim())) return showError(t("describe_failed"));
+    const signed = signatures();
+    if (signed.error) return showError(signed.error);
+    const ended = endedAt();
+    // The end is given to the minute: within the start's own minute it counts as the start.
+    if (Number.isNaN(ended.getTime()) || ended.getTime() < Math.floor(startedAt.getTime() / 60000) * 60000) {
+      return showError(t("end_before_start"));
+    }
     const button = $("submit-inspection");
     button.disabled = true;
     try {
@@ -317,16 +407,22 @@
         url: config.inspections,
         photos_url: config.photos,
         summary: {enterprise: enterprise.name, domain: domainInput.parentElement.textContent.trim(),
-                  findings: findings.length},
+                  findings: findings.length, signed: signed.rows.length > 0},
         payload: {
           client_id: clientId,
           enterprise_id: enterprise.id,
           domain: domainInput.value,
-          inspected_dt: new Date().toISOString(),
+          inspected_dt: startedAt.toISOString(),
+          ended_dt: (ended < startedAt ? startedAt : ended).toISOString(),
+          second_inspector_id: second.value ? Number(second.value) : null,
+          contact_name: $("contact-name").value.trim(),
+          contact_title: $("contact-title").value.trim(),
+          contact_phone: $("contact-phone").value.trim(),
           location: $("location").value.trim(),
           notes: $("notes").value.trim(),
           checklist: items.map((entry) => ({item_code: entry.item.code, result: entry.result})),
           findings,
+          signatures: signed.rows,
         },
         photos,
       });

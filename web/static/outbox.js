@@ -265,7 +265,16 @@
       li.dataset.clientId = item.client_id;
       li.dataset.state = item.state;
       const main = App.el("div", "row-main");
-      main.appendChild(App.el("strong", "", item.summary.enterprise));
+      const name = App.el("strong", "", item.summary.enterprise);
+      if (item.state === "sent" && item.inspection_id && list.dataset.inspectionUrl) {
+        // The server's answer named the stored inspection: its page (with its documents) is one tap away.
+        const link = App.el("a", "inspection-link");
+        link.href = list.dataset.inspectionUrl.replace(/\/0$/, `/${item.inspection_id}`);
+        link.appendChild(name);
+        main.appendChild(link);
+      } else {
+        main.appendChild(name);
+      }
       // The zone's wall clock, as on every page, whatever zone the tablet is set to.
       const when = new Date(item.created).toLocaleString(document.documentElement.lang,
                                                          {timeZone: list.dataset.timezone});
