@@ -1,3 +1,5 @@
+from urllib.parse import quote
+
 from flask import Response
 from flask.views import MethodView
 from flask_login import current_user
@@ -43,11 +45,21 @@ def document(document_id):
     return service.get(document_id)
 
 
+def pdf_filename(document, language: str) -> tuple[str, str]:
+    """(ASCII name, UTF-8 name) for the download: the kind and id (``inspection_record-17.pdf``), and the printed
+    number (``（港）安监检记〔2026〕17号.pdf``); ``-en`` / `` (English)`` for the English rendering."""
+    ascii_name = f"{document.kind}-{document.id}"
+    if language == "en":
+        return f"{ascii_name}-en.pdf", f"{document.number} (English).pdf"
+    return f"{ascii_name}.pdf", f"{document.number}.pdf"
+
+
 def pdf_response(document, language: str) -> Response:
-    """The stored PDF, inline, cacheable for ever (an issued document never changes)."""
+    """The stored PDF, inline, cacheable for ever (an issued document never changes; a correction is another)."""
     response = Response(service.pdf(document, language), mimetype="application/pdf")
-    name = f"{document.kind}-{document.year}-{document.serial}{'-en' if language == 'en' else ''}.pdf"
-    response.headers["Content-Disposition"] = f'inline; filename="{name}"'
+    ascii_name, name = pdf_filename(document, language)
+    response.headers["Content-Disposition"] = (
+        f"inline; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}")
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.cache_control.private = True
     response.cache_control.max_age = YEAR

@@ -9,6 +9,7 @@ from marshmallow import ValidationError
 from cards import queries as card_queries
 from core.db import db
 from core.errors import DomainError
+from documents import service as documents
 from enterprises import service as enterprises_service
 from enterprises.models import Enterprise
 from enterprises.schemas import EnterpriseUpdateSchema
@@ -46,7 +47,7 @@ def _render(enterprise: Enterprise, details: EnterpriseForm | None = None, statu
                            editors=EDITORS, findings=queries.findings_of_enterprise(enterprise.id),
                            inspections=queries.inspections_of_enterprise(enterprise.id),
                            readers=INSPECTION_READERS,
-                           documents=queries.documents(enterprise_id=enterprise.id)
+                           documents=documents.listing(enterprise_id=enterprise.id)
                            if can(*INSPECTION_READERS) else []), status_code
 
 

@@ -10,6 +10,7 @@ from checklists import service as checklists
 from core.db import db
 from core.errors import DomainError
 from core.time import local_date
+from documents import service as documents
 from inspections import findings as workflow
 from inspections.models import STATUSES, Finding
 from photos import service as photos
@@ -59,7 +60,7 @@ def _render(finding: Finding, forms: dict, status: int = 200):
         after=[link for link in links if link.kind == "rectification"],
         pending=next((ext for ext in finding.extensions if ext.status == "pending"), None),
         today=local_date(), readers=INSPECTION_READERS,
-        documents=queries.documents(finding_id=finding.id) if can(*INSPECTION_READERS) else [],
+        documents=documents.listing(finding_id=finding.id) if can(*INSPECTION_READERS) else [],
     ), status
 
 

@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 import base64
-import re
-from urllib.parse import quote
 
-from flask import abort, make_response, render_template, request
+from flask import abort, render_template, request
 
 from checklists import service as checklists
 from core.db import db
 from core.errors import DomainError, NotFound
 from core.time import local_date
+from documents import service as documents
+from documents.routes import pdf_response
 from inspections.models import Inspection
-from web import queries
 from web.access import INSPECTION_READERS, page
 from web.blueprint import bp
 
 SIGNER_ORDER = ("lead", "second", "enterprise")
-PDF_MAX_AGE = 365 * 24 * 3600  # an issued document never changes (a correction is another document)
 
 
 def checklist_rows(inspection: Inspection) -> tuple[object | None, list[tuple[str, str, object | None]]]:
@@ -60,37 +58,15 @@ def inspection(inspection_id):
     signed = {signature.role: signature for signature in found.signatures}
     return render_template("web/inspection.html", inspection=found, version=version, rows=rows,
                            signatures=[(role, signed.get(role)) for role in SIGNER_ORDER],
-                           documents=queries.documents(inspection_id=found.id))
-
-
-def pdf_filename(document, language: str) -> tuple[str, str]:
-    """(ASCII name, UTF-8 name) for the download: the kind and id (``inspection_record-17.pdf``), and the printed
-    number (``（港）安监检记〔2026〕17号.pdf``); ``-en`` / `` (English)`` for the English rendering."""
-    ascii_name = re.sub(r"[^A-Za-z0-9_.-]", "_", f"{document.kind}-{document.id}")
-    number = document.number or ascii_name
-    if language == "en":
-        return f"{ascii_name}-en.pdf", f"{number} (English).pdf"
-    return f"{ascii_name}.pdf", f"{number}.pdf"
+                           documents=documents.listing(inspection_id=found.id))
 
 
 @bp.route("/documents/<int:document_id>.pdf")
 @page(*INSPECTION_READERS)
 def document_pdf(document_id):
     """The issued PDF (Chinese, the legal one; ``?lang=en`` for the English rendering), shown in the browser."""
-    language = "en" if request.args.get("lang") == "en" else "zh"
-    service = queries.documents_service()
-    if service is None:
-        abort(404)
     try:
-        document = service.get(document_id)
+        document = documents.get(document_id)
     except NotFound:
         abort(404)
-    response = make_response(service.pdf(document, language))
-    response.mimetype = "application/pdf"
-    ascii_name, name = pdf_filename(document, language)
-    response.headers["Content-Disposition"] = (
-        f"inline; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name, safe='')}")
-    response.cache_control.private = True
-    response.cache_control.max_age = PDF_MAX_AGE
-    response.cache_control.immutable = True
-    return response
+    return pdf_response(document, "en" if request.args.get("lang") == "en" else "zh")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -67,23 +66,6 @@ def colleagues(user_id: int) -> list:
                                           .where(UserRole.role.in_(("inspector", "safety_manager")))))
         .order_by(User.full_name, User.id).limit(LIST_LIMIT)
     ).all()
-
-
-def documents_service():
-    """The ``documents.service`` module, or None while it is not installed (it is built beside the pages)."""
-    try:
-        return importlib.import_module("documents.service")
-    except ModuleNotFoundError as exc:
-        if exc.name != "documents.service":
-            raise
-        return None
-
-
-def documents(**filters) -> list:
-    """``documents.service.listing(**filters)`` (``enterprise_id``, ``inspection_id`` or ``finding_id``): issued
-    documents, newest first; empty while the service is not installed."""
-    service = documents_service()
-    return service.listing(**filters) if service else []
 
 
 def limited(query: sa.Select) -> tuple[list, int]:

@@ -306,17 +306,6 @@ def signed(payload: dict, second_id: int, refused: bool = False) -> dict:
     }
 
 
-def documents_ready() -> bool:
-    """Whether ``documents.service`` (issue 13, built beside the pages) is installed."""
-    import importlib.util
-
-    return importlib.util.find_spec("documents.service") is not None
-
-
-needs_documents = pytest.mark.skipif(not documents_ready(), reason="needs documents.service (issue 13's "
-                                     "documents, built on another branch): runs once it is merged")
-
-
 def pdftext(data: bytes) -> str:
     """The text of a PDF, by Debian's poppler-utils ``pdftotext``."""
     import subprocess

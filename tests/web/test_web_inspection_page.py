@@ -1,7 +1,4 @@
-"""The inspection page, the documents on the pages and a document's PDF (issue 13), through the test client.
-
-Tests marked ``needs_documents`` read documents the server issues (documents.service, built on another branch);
-they run once it is merged."""
+"""The inspection page, the documents on the pages and a document's PDF (issue 13), through the test client."""
 
 from __future__ import annotations
 
@@ -13,7 +10,7 @@ import sqlalchemy as sa
 
 from core.db import db
 from tests.conftest import inspection_payload
-from tests.web.conftest import certify, needs_documents, pdftext, signed
+from tests.web.conftest import certify, pdftext, signed
 
 
 @pytest.fixture
@@ -115,9 +112,8 @@ def test_anonymous_visitors_of_a_pdf_go_to_the_login_page(client):
     assert response.status_code == 302 and response.headers["Location"].startswith("/login?next=")
 
 
-# ---- with the documents service (merged from its branch) -------------------------------------------------
+# ---- the documents issued with a signed inspection ----------------------------------------------------------
 
-@needs_documents
 def test_documents_are_listed_and_served_as_pdf(app, recorded, login):
     from documents import service
 
@@ -149,7 +145,6 @@ def test_documents_are_listed_and_served_as_pdf(app, recorded, login):
     assert "退出" in manager.get("/enterprises").get_data(as_text=True)  # the PDF's lang is not the pages'
 
 
-@needs_documents
 def test_a_superseded_document_is_marked_and_links_to_its_correction(app, recorded):
     """A correction is a new document naming the one it supersedes; the enterprise page shows both."""
     from documents import service

@@ -15,7 +15,7 @@ from PIL import Image
 
 from core.db import db
 from inspections.models import Inspection
-from tests.web.conftest import certify, documents_ready, pdftext
+from tests.web.conftest import certify, pdftext
 from tests.web.test_web_browser import count, fill_inspection
 from tests.web.test_web_offline import outbox_item
 
@@ -160,9 +160,6 @@ def test_signed_offline_the_inspection_and_its_documents_arrive_once(
     assert "张三" in shown and "李四" in shown and ("认为检查结论有误" in shown) == refused
     assert errors == []
 
-    if not documents_ready():
-        pytest.skip("the inspection and its signatures arrived once; its documents need documents.service "
-                    "(issue 13, another branch): this part runs once it is merged")
     from documents import service
 
     with app.app_context():
