@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from checklists import service as checklists
 from core.db import db
-from core.errors import DomainError
+from core.errors import DomainError, Forbidden
 from core.time import local_date
 from inspections import findings as workflow
 from inspections.models import STATUSES, Finding
@@ -88,7 +88,8 @@ def _act(finding_id: int, form_name: str, roles, action):
         except (DomainError, PhotoError) as exc:
             db.session.rollback()
             flash(_("Not saved: %(reason)s", reason=exc.message), "error")
-            return _render(_get(finding_id), forms, 409 if isinstance(exc, DomainError) else 400)
+            status = 403 if isinstance(exc, Forbidden) else 409 if isinstance(exc, DomainError) else 400
+            return _render(_get(finding_id), forms, status)
         db.session.commit()
         flash(message, "success")
         return redirect(url_for("web.finding", finding_id=finding_id))
