@@ -109,7 +109,8 @@ def _rectify(finding: Finding, form: RectificationForm) -> str:
 
 def _verify(finding: Finding, form: VerificationForm) -> str:
     accepted = form.decision.data == "accept"
-    workflow.transition(finding, "verified" if accepted else "rejected", current_user.id, form.note.data.strip())
+    note = (form.note.data or "").strip()  # a form posted without the note field: no note, not a 500
+    workflow.transition(finding, "verified" if accepted else "rejected", current_user.id, note)
     return _("Verified: the finding is closed.") if accepted else _("Rejected: the finding is open again.")
 
 
