@@ -206,10 +206,61 @@ def issue_manual(enterprise_id: int, colour: str, reason: str, actor_id: int) ->
     return card
 
 
-def lift(card: Card, reason: str, reinspection, actor_id: int) -> Card:
-    """Lift a card after a passing re-inspection; refused while a triggering finding is unresolved."""
+def triggering_findings(card: Card):
+    """The findings behind ``card``: those its reasons name (``finding_ids``), and those behind the earlier cards
+    its reasons name (``card_ids``), followed through their reasons in turn. A few queries, one per level."""
     from inspections.models import Finding
 
+    finding_ids, seen, level = set(), {card.id}, [card]
+    while level:
+        finding_ids.update(fid for held in level for row in held.reasons for fid in row.finding_ids)
+        named = {cid for held in level for row in held.reasons for cid in row.card_ids} - seen
+        seen |= named
+        level = db.session.scalars(sa.select(Card).where(Card.id.in_(named))).all() if named else []
+    if not finding_ids:
+        return []
+    return db.session.scalars(sa.select(Finding).where(Finding.id.in_(finding_ids)).order_by(Finding.id)).all()
+
+
+def _reinspection_problems(reinspection, items: set[str] | None) -> list:
+    """What keeps ``reinspection`` from being the passing re-inspection of a card whose triggering findings sit on
+    checklist ``items`` (``None``: a card with no findings, where every item re-checked must pass): no checklist,
+    items it did not re-check, items it re-checked without passing, other items it failed (lazy texts; empty
+    when it passed)."""
+    if not reinspection.results:
+        return [_l("it recorded no checklist: a re-inspection re-checks the items behind the card")]
+    results = {row.item_code: row.result for row in reinspection.results}
+    if items is None:
+        not_passed = sorted(code for code, result in results.items() if result != "passed")
+        return [_l("item(s) %(items)s did not pass", items=_with_results(not_passed, results))] if not_passed else []
+    problems = []
+    missing = sorted(items - results.keys())
+    if missing:
+        problems.append(_l("item(s) %(items)s behind the card were not re-checked", items=", ".join(missing)))
+    not_passed = sorted(code for code in items & results.keys() if results[code] != "passed")
+    if not_passed:
+        problems.append(_l("item(s) %(items)s behind the card did not pass",
+                           items=_with_results(not_passed, results)))
+    failed = sorted(code for code, result in results.items() if result == "failed" and code not in items)
+    if failed:
+        problems.append(_l("item(s) %(items)s failed", items=", ".join(failed)))
+    return problems
+
+
+def _with_results(codes: list[str], results: dict[str, str]) -> str:
+    return ", ".join(f"{code} ({results[code]})" for code in codes)
+
+
+def lift(card: Card, reason: str, reinspection, actor_id: int) -> Card:
+    """Lift a card (摘牌) after a passing re-inspection; flush only.
+
+    The re-inspection is of the card's enterprise, made after the card was issued, with a checklist that
+    re-checked every item behind the card's triggering findings (``triggering_findings``) and passed each, and
+    failed no item; the hazards it found are all verified, and so are the triggering findings (those on no item
+    are covered by their own verification). A card with no findings (a manual one) needs a re-inspection
+    whose checklist is not empty and all passed. Raises ``Conflict`` (409) for a lifted
+    card or a finding not yet verified, ``Invalid`` (422, field ``reinspection_id``, naming the items) for a
+    re-inspection that does not qualify (issue 13, "closing rules that follow the procedure")."""
     if card.status != "active":
         raise Conflict(_l("card %(id)s is already %(status)s", id=card.id, status=card.status))
     if reinspection.enterprise_id != card.enterprise_id or reinspection.inspected_dt <= card.issued_dt:
@@ -217,11 +268,15 @@ def lift(card: Card, reason: str, reinspection, actor_id: int) -> Card:
                       field="reinspection_id")
     if any(f.status != "verified" for f in reinspection.findings):
         raise Conflict(_l("the re-inspection found hazards that are not yet verified; it did not pass"))
-    triggering = {fid for row in card.reasons for fid in row.finding_ids}
-    still_open = sorted(f.id for f in db.session.scalars(db.select(Finding).where(
-        Finding.id.in_(triggering), Finding.status != "verified")))
+    triggering = triggering_findings(card)
+    still_open = [f.id for f in triggering if f.status != "verified"]
     if still_open:
         raise Conflict(_l("triggering finding(s) %(ids)s are not verified yet", ids=", ".join(map(str, still_open))))
+    items = {f.item_code for f in triggering if f.item_code} if triggering else None
+    problems = _reinspection_problems(reinspection, items)
+    if problems:
+        raise Invalid(_l("re-inspection %(id)s did not pass: %(problems)s", id=reinspection.id,
+                         problems="; ".join(map(str, problems))), field="reinspection_id")
     before = audit.snapshot(card, _AUDITED)
     card.status, card.lifted_dt, card.lifted_on = "lifted", utcnow(), local_date()
     card.lifted_by_id, card.lift_reason, card.reinspection_id = actor_id, reason, reinspection.id

@@ -92,7 +92,8 @@ def _inspection(rng, enterprise, inspector_id, days_ago: int):
     data = {
         "client_id": uuid.UUID(int=rng.getrandbits(128)), "enterprise_id": enterprise.id, "domain": domain,
         "inspected_dt": moment.astimezone(UTC), "location": enterprise.address, "latitude": enterprise.latitude,
-        "longitude": enterprise.longitude, "notes": "",
+        "longitude": enterprise.longitude, "notes": "", "ended_dt": None, "second_inspector_id": None,
+        "contact_name": "", "contact_title": "", "contact_phone": "",
         "checklist": [{"item_code": code, "result": "failed" if code in {i.code for i in failed} else "passed"}
                       for code in sorted(checked)],
         "findings": [{"item_code": item.code, "description": item.text_zh, "category": item.category,
@@ -104,14 +105,15 @@ def _inspection(rng, enterprise, inspector_id, days_ago: int):
 
 
 def _progress(rng, inspection, manager_id: int) -> None:
-    """Older findings have mostly been rectified and verified; recent ones are still open."""
+    """Older findings have mostly been rectified and verified; recent ones are still open. The inspector
+    submits the rectification and the manager verifies it: nobody verifies their own submission."""
     for finding in inspection.findings:
         age = (local_date() - local_date(finding.found_dt)).days
         if age > 20 and rng.random() < 0.7:
-            workflow.transition(finding, "rectification_submitted", manager_id, "已整改，附整改照片")
+            workflow.transition(finding, "rectification_submitted", inspection.inspector_id, "已整改，附整改照片")
             workflow.transition(finding, "verified", manager_id, "现场复查合格")
         elif age > 10 and rng.random() < 0.3:
-            workflow.transition(finding, "rectification_submitted", manager_id, "已提交整改报告")
+            workflow.transition(finding, "rectification_submitted", inspection.inspector_id, "已提交整改报告")
 
 
 def run(enterprise_count: int = 36) -> str:

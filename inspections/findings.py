@@ -62,11 +62,25 @@ def _log(finding: Finding, action: str, actor_id: int, note: str = "", from_stat
                                        to_status=finding.status, actor_id=actor_id, note=note))
 
 
+def submitter_id(finding: Finding) -> int | None:
+    """Who submitted the rectification now waiting for a decision: the actor of the latest
+    ``rectification_submitted`` event (``None`` if there is none)."""
+    submitted = [e for e in finding.events if e.action == "rectification_submitted"]
+    return submitted[-1].actor_id if submitted else None
+
+
 def transition(finding: Finding, action: str, actor_id: int, note: str = "") -> Finding:
+    """Move ``finding`` by ``action`` (``TRANSITIONS``), with history, audit entry and card re-evaluation; flush
+    only. Raises ``Conflict`` (409) for a move its status does not allow, and ``Forbidden`` (403) when the actor
+    who submitted the rectification tries to verify or reject it, whatever roles they hold: a rectification is
+    checked by someone other than who reported it done (issue 13, "closing rules that follow the procedure")."""
     target = TRANSITIONS.get((finding.status, action))
     if target is None:
         raise Conflict(_l("a finding in status '%(status)s' cannot be %(action)s", status=finding.status,
                             action=action.replace("_", " ")))
+    if action in ("verified", "rejected") and actor_id is not None and submitter_id(finding) == actor_id:
+        raise Forbidden(_l("whoever submitted a rectification cannot verify or reject it; another inspector or "
+                           "safety manager checks it"))
     before = audit.snapshot(finding, _AUDITED)
     previous, finding.status = finding.status, target
     finding.closed_dt = utcnow() if target == "verified" else None

@@ -118,9 +118,7 @@ def _issue(enterprise: Enterprise, form: IssueCardForm):
 
 
 def _open_triggers(card: Card) -> list[int]:
-    triggering = {fid for reason in card.reasons for fid in reason.finding_ids}
-    return sorted(db.session.scalars(sa.select(Finding.id).where(Finding.id.in_(triggering),
-                                                                 Finding.status != "verified")))
+    return [finding.id for finding in cards.triggering_findings(card) if finding.status != "verified"]
 
 
 @bp.route("/cards/<int:card_id>/lift", methods=["POST"])

@@ -8,7 +8,7 @@ from flask_login import current_user
 
 from checklists import service as checklists
 from core.db import db
-from core.errors import DomainError
+from core.errors import DomainError, Forbidden
 from core.time import local_date
 from documents import service as documents
 from inspections import findings as workflow
@@ -90,7 +90,8 @@ def _act(finding_id: int, form_name: str, roles, action):
         except (DomainError, PhotoError) as exc:
             db.session.rollback()
             flash(_("Not saved: %(reason)s", reason=exc.message), "error")
-            return _render(_get(finding_id), forms, 409 if isinstance(exc, DomainError) else 400)
+            status = 403 if isinstance(exc, Forbidden) else 409 if isinstance(exc, DomainError) else 400
+            return _render(_get(finding_id), forms, status)
         db.session.commit()
         flash(message, "success")
         return redirect(url_for("web.finding", finding_id=finding_id))
@@ -110,7 +111,8 @@ def _rectify(finding: Finding, form: RectificationForm) -> str:
 
 def _verify(finding: Finding, form: VerificationForm) -> str:
     accepted = form.decision.data == "accept"
-    workflow.transition(finding, "verified" if accepted else "rejected", current_user.id, form.note.data.strip())
+    note = (form.note.data or "").strip()  # a form posted without the note field: no note, not a 500
+    workflow.transition(finding, "verified" if accepted else "rejected", current_user.id, note)
     return _("Verified: the finding is closed.") if accepted else _("Rejected: the finding is open again.")
 
 

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from core.db import batch_rebuild
+from risk_rules.checklists import load_checklists
 
 
 # revision identifiers, used by Alembic.
@@ -121,11 +122,21 @@ def upgrade():
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.add_column(sa.Column('certificate_no', sa.String(length=40), nullable=False, server_default=''))
 
-    # Items take their version's standard until the next checklist sync writes each item's own basis; findings
-    # cite their item's basis (an item citing another law names that law in place of the title).
+    # Items take their version's standard, and the packaged checklists' own basis where an item cites another
+    # document (the general items cite the Work Safety Law): what the next sync writes, written here before the
+    # findings copy it. Findings cite their item's basis (an item citing another law names that law in place of
+    # the title).
     op.execute("""UPDATE checklist_items SET
         standard = (SELECT v.standard FROM checklist_versions v WHERE v.id = checklist_items.version_id),
         standard_version = (SELECT v.version FROM checklist_versions v WHERE v.id = checklist_items.version_id)""")
+    for source in load_checklists():
+        for item in source.items:
+            if (item.standard, item.version) != (source.standard, source.version):
+                op.get_bind().execute(sa.text("""UPDATE checklist_items SET standard = :standard,
+                    standard_version = :version WHERE code = :code AND version_id IN
+                    (SELECT id FROM checklist_versions WHERE domain = :domain AND version = :source_version)"""),
+                    {"standard": item.standard, "version": item.version, "code": item.code,
+                     "domain": source.domain, "source_version": source.version})
     item = """(SELECT {column} FROM checklist_items i JOIN checklist_versions v ON v.id = i.version_id
         WHERE i.code = findings.item_code ORDER BY v.effective_from DESC LIMIT 1)"""
     op.execute(f"""UPDATE findings SET standard = {item.format(column='i.standard')},

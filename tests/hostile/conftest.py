@@ -1,11 +1,13 @@
 """The world the hostile requests aim at, built on demand: callers per role (bearer token or a logged-in
-browser session) and real rows (enterprise, inspection and finding, card, photo, water body, section, task)
+browser session) and real rows (enterprise, inspection and finding, card, photo, water body, section, task; for
+the closing rules a finding its caller submitted and a card with the re-inspections that cannot lift it)
 whose ids replace the ``{placeholders}`` of catalogue.yaml."""
 
 from __future__ import annotations
 
 import io
 import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from PIL import Image
@@ -111,6 +113,59 @@ class World:
         payload["findings"][0]["photo_ids"] = [photo]
         self._post("inspector", "/api/v1/inspections", json=payload)
         return photo
+
+    # ---- closing rules (issue 13) ----
+
+    def _submitted(self, client, headers: dict) -> int:
+        """A finding of a new inspection whose rectification ``client`` with ``headers`` submitted."""
+        finding = self._post("inspector", "/api/v1/inspections",
+                             json=inspection_payload(self["enterprise"]))["findings"][0]["id"]
+        self._created(client.post(f"/api/v1/findings/{finding}/rectification", headers=headers,
+                                  json={"note": "已整改"}))
+        return finding
+
+    def _make_submitted(self) -> int:
+        """A finding whose rectification the ``inspector`` caller submitted: not theirs to verify."""
+        return self._submitted(self.client, self.headers("inspector"))
+
+    def _make_manager_submitted(self) -> int:
+        return self._submitted(self.client, self.headers("safety_manager"))
+
+    def _make_page_submitted(self) -> int:
+        """As ``submitted``, by the logged-in ``inspector`` browser (through the API, as the outbox does)."""
+        return self._submitted(self.session("inspector"), {"X-CSRFToken": self.csrf("inspector")})
+
+    def _make_major_card(self) -> int:
+        """The enterprise's yellow card from a major hazard on HC-12 found three days ago, since verified."""
+        found = datetime.now(UTC) - timedelta(days=3)
+        payload = inspection_payload(self["enterprise"], inspected_dt=found.isoformat(),
+                                     checklist=[{"item_code": "HC-12", "result": "failed"}],
+                                     findings=[{"item_code": "HC-12", "description": "可燃气体报警器失效",
+                                                "category": "thing"}])
+        finding = self._post("inspector", "/api/v1/inspections", json=payload)["findings"][0]["id"]
+        self._post("inspector", f"/api/v1/findings/{finding}/rectification", json={"note": "已更换"})
+        self._post("safety_manager", f"/api/v1/findings/{finding}/verification", json={"accepted": True})
+        [card] = self.client.get(f"/api/v1/enterprises/{self['enterprise']}/cards",
+                                 headers=self.headers("safety_manager")).json
+        return card["id"]
+
+    def _reinspection(self, domain: str, checklist: list) -> int:
+        """An inspection of the enterprise a minute from now (after ``major_card``) with no findings."""
+        self["major_card"]
+        later = datetime.now(UTC) + timedelta(minutes=1)
+        return self._post("inspector", "/api/v1/inspections", json=inspection_payload(
+            self["enterprise"], domain=domain, inspected_dt=later.isoformat(), checklist=checklist,
+            findings=[]))["id"]
+
+    def _make_empty_reinspection(self) -> int:
+        return self._reinspection("hazardous_chemicals", [])
+
+    def _make_gas_reinspection(self) -> int:
+        return self._reinspection("gas", [{"item_code": "GAS-M-01", "result": "passed"}])
+
+    def _make_na_reinspection(self) -> int:
+        return self._reinspection("hazardous_chemicals", [{"item_code": "HC-12", "result": "not_applicable"},
+                                                          {"item_code": "HC-01", "result": "passed"}])
 
     def _make_body(self) -> int:
         return self._post("env_staff", "/api/v1/water-bodies",

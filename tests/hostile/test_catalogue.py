@@ -6,15 +6,15 @@ page for the web forms), that no table gained or lost a row and no file was writ
 answers the same caller normally afterwards. Entries marked ``stored`` are legitimate text (SQL, script, HTML):
 they must be stored verbatim, returned as JSON and escaped on the pages.
 
-Entry keys: ``name``, ``kind``; ``method``, ``path`` (``{enterprise}``, ``{finding}``... become real ids;
-``needs`` makes rows no placeholder names); ``role`` (bearer token) or ``session`` (a logged-in browser;
-``anonymous`` for none; ``csrf`` names the form's token field) or ``cli`` with ``file`` (command arguments,
-``{file}`` the generated file); ``headers``; the body: ``json``, or ``base`` with ``set``/``drop`` (dotted
-paths; ``{$repeat: [text, n]}``, ``{$nest: n}``), or ``raw`` text, or ``generate`` (a function below), or
-``form`` and ``files``; ``content_type``; ``expect``: ``status``, ``where`` (dotted path into ``errors``),
-``says`` (fragments of the message or page), and for accepted entries ``stored``, ``echo`` (response paths
-that must equal what was sent), ``page`` (escaped on this page), ``files_inside_store`` and ``export`` (texts that
-the card ledger's XLSX must hold as text cells, never formulas).
+Entry keys: ``name``, ``kind``; ``method``, ``path`` (``{enterprise}``, ``{finding}``... become real ids; ``needs``
+makes rows no placeholder names); ``role`` (bearer token) or ``session`` (a logged-in browser; ``anonymous`` for
+none; ``csrf`` names the form's token field, ``csrf_header`` sends it as the pages' scripts do) or ``cli`` with
+``file`` (command arguments, ``{file}`` the generated file); ``headers``; the body: ``json``, or ``base`` with
+``set``/``drop`` (dotted paths; ``{$repeat: [text, n]}``, ``{$nest: n}``), or ``raw`` text, or ``generate`` (a
+function below), or ``form`` and ``files``; ``content_type``; ``expect``: ``status``, ``where`` (dotted path into
+``errors``), ``says`` (fragments of the message or page), and for accepted entries ``stored``, ``echo`` (response
+paths that must equal what was sent), ``page`` (escaped on this page), ``files_inside_store`` and ``export`` (texts
+that the card ledger's XLSX must hold as text cells, never formulas).
 """
 
 from __future__ import annotations
@@ -41,7 +41,8 @@ from tests.hostile.conftest import tiny_jpeg
 HERE = Path(__file__).parent
 CASES = yaml.safe_load((HERE / "catalogue.yaml").read_text(encoding="utf-8"))
 PLACEHOLDER = re.compile(
-    r"\{(enterprise|inspection|finding|card|photo|others_photo|evidence|body|section|task|account)\}")
+    r"\{(enterprise|inspection|finding|card|photo|others_photo|evidence|body|section|task|account|submitted|"
+    r"manager_submitted|page_submitted|major_card|empty_reinspection|gas_reinspection|na_reinspection)\}")
 RULESET = yaml.safe_load((HERE.parents[1] / "risk_rules" / "rulesets" / "default.yaml").read_text(encoding="utf-8"))
 RULESET["effective_from"] = RULESET["effective_from"].isoformat()
 
@@ -521,6 +522,8 @@ def build(case, world) -> dict:
         role = case.get("role")
         client, headers = world.client, dict(world.headers(role))
     headers |= _resolve(case.get("headers") or {}, world)
+    if case.get("csrf_header"):  # the pages' scripts (the outbox) send the session's token in a header
+        headers["X-CSRFToken"] = world.csrf(role)
     if "json" in case or "base" in case:
         kwargs["data"] = json.dumps(_body(case, world), ensure_ascii=False)
         kwargs["content_type"] = "application/json"

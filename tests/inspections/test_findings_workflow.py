@@ -25,9 +25,9 @@ def _act(client, headers, finding_id, action, **body):
 
 
 def test_rectify_then_verify_closes_the_finding_with_history(client, auth, finding_id):
-    inspector = auth("inspector")
+    inspector, checker = auth("inspector"), auth("inspector")
     assert _act(client, inspector, finding_id, "rectification", note="已安装报警器").status_code == 200
-    response = _act(client, inspector, finding_id, "verification", accepted=True)
+    response = _act(client, checker, finding_id, "verification", accepted=True)
     assert response.status_code == 200
     body = response.json
     assert body["status"] == "verified" and body["closed_dt"]
@@ -39,10 +39,10 @@ def test_rectify_then_verify_closes_the_finding_with_history(client, auth, findi
 
 
 def test_rejection_reopens_and_needs_a_reason(client, auth, finding_id):
-    manager = auth("safety_manager")
+    manager, other = auth("safety_manager"), auth("safety_manager")
     _act(client, manager, finding_id, "rectification", note="done")
-    assert _act(client, manager, finding_id, "verification", accepted=False).status_code == 422
-    response = _act(client, manager, finding_id, "verification", accepted=False, note="报警器未联网")
+    assert _act(client, other, finding_id, "verification", accepted=False).status_code == 422
+    response = _act(client, other, finding_id, "verification", accepted=False, note="报警器未联网")
     assert response.json["status"] == "open" and response.json["closed_dt"] is None
 
 
@@ -59,7 +59,7 @@ def test_verifying_an_open_finding_is_refused(client, auth, finding_id, action, 
 def test_closed_finding_cannot_be_rectified_again(client, auth, finding_id):
     inspector = auth("inspector")
     _act(client, inspector, finding_id, "rectification", note="done")
-    _act(client, inspector, finding_id, "verification", accepted=True)
+    assert _act(client, auth("inspector"), finding_id, "verification", accepted=True).status_code == 200
     assert _act(client, inspector, finding_id, "rectification", note="again").status_code == 409
 
 

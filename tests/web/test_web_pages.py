@@ -182,16 +182,17 @@ def _status(app, finding_id):
 
 def test_rectify_then_reject_then_rectify_then_verify(app, login, finding_id):
     client, _ = login("inspector")
+    checker, _ = login("inspector")  # whoever submitted a rectification does not check it (issue 13)
     base = f"/findings/{finding_id}"
     assert _post(client, f"{base}/rectification", "rect", {"note": "已补设警示标志"}).status_code == 302
     assert _status(app, finding_id) == "rectification_submitted"
-    refused = _post(client, f"{base}/verification", "verify", {"decision": "reject", "note": ""})
+    refused = _post(checker, f"{base}/verification", "verify", {"decision": "reject", "note": ""})
     assert refused.status_code == 400 and "驳回须填写理由" in refused.get_data(as_text=True)
-    rejected = _post(client, f"{base}/verification", "verify", {"decision": "reject", "note": "标志位置不对"})
+    rejected = _post(checker, f"{base}/verification", "verify", {"decision": "reject", "note": "标志位置不对"})
     assert rejected.status_code == 302
     assert _status(app, finding_id) == "open"
     assert _post(client, f"{base}/rectification", "rect", {"note": "已移至装卸口"}).status_code == 302
-    assert _post(client, f"{base}/verification", "verify", {"decision": "accept", "note": ""}).status_code == 302
+    assert _post(checker, f"{base}/verification", "verify", {"decision": "accept", "note": ""}).status_code == 302
     assert _status(app, finding_id) == "verified"
     html = client.get(base).get_data(as_text=True)
     assert "已销号" in html and "标志位置不对" in html
