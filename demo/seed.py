@@ -6,17 +6,21 @@ Deterministic (fixed random seed) and relative to today, so there are always due
 
 from __future__ import annotations
 
+import base64
+import io
 import random
 import uuid
 from datetime import UTC, datetime, time, timedelta
 
 import sqlalchemy as sa
+from PIL import Image, ImageDraw
 
 from accounts import service as accounts
 from accounts.models import User
 from checklists import service as checklists
 from core.db import db
 from core.time import local_date, zone
+from documents import service as documents
 from enterprises.credit_code import check_character
 from enterprises.models import Enterprise
 from inspections import findings as workflow
@@ -24,13 +28,14 @@ from inspections import service as inspections
 from remediation import demo as water_demo
 
 PASSWORD = "demo-password"
-USERS = [
-    ("admin", "系统管理员", ["admin"]),
-    ("zhang.wei", "张伟（检查员）", ["inspector"]),
-    ("zhao.min", "赵敏（检查员）", ["inspector"]),
-    ("li.na", "李娜（安全管理）", ["safety_manager"]),
-    ("chen.jie", "陈杰（环保）", ["env_staff"]),
+USERS = [  # username, name, roles, law-enforcement certificate number (made up for the demo)
+    ("admin", "系统管理员", ["admin"], ""),
+    ("zhang.wei", "张伟（检查员）", ["inspector"], "32058221001"),
+    ("zhao.min", "赵敏（检查员）", ["inspector"], "32058221002"),
+    ("li.na", "李娜（安全管理）", ["safety_manager"], "32058221003"),
+    ("chen.jie", "陈杰（环保）", ["env_staff"], ""),
 ]
+SIGNED_DAYS = 30  # inspections of the last month were signed on the tablet and have their documents
 ZONES = ["化工园区", "东港区", "西港区", "物流园"]
 SECTOR_NAMES = {
     "hazardous_chemicals": ["化工", "石化", "精细化工", "新材料", "危化品仓储"],
@@ -51,9 +56,9 @@ def _credit_code(n: int) -> str:
 
 def _users() -> dict[str, int]:
     ids = {}
-    for username, full_name, roles in USERS:
+    for username, full_name, roles, certificate_no in USERS:
         ids[username] = accounts.create_user(username, PASSWORD, roles, full_name=full_name,
-                                             email=f"{username}@zone.example").id
+                                             email=f"{username}@zone.example", certificate_no=certificate_no).id
     return ids
 
 
@@ -78,22 +83,50 @@ def _enterprises(rng: random.Random, count: int) -> list[Enterprise]:
     return rows
 
 
-def _inspection(rng, enterprise, inspector_id, days_ago: int):
-    """An inspection through the domain's checklist: most items pass, a few fail, majors now and then."""
+def _signature(rng) -> str:
+    """A pad drawing as the tablet sends it: a dark scribble on a transparent strip, as a PNG data URL."""
+    image = Image.new("RGBA", (480, 160), (0, 0, 0, 0))
+    points = [(30 + 30 * n, rng.randint(40, 120)) for n in range(14)]
+    ImageDraw.Draw(image).line(points, fill=(20, 20, 60, 255), width=4)
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode()
+
+
+def _signatures(rng, when: datetime) -> list[dict]:
+    """Both inspectors and the person in charge sign; now and then the person in charge refuses, before a
+    witness."""
+    rows = [{"role": role, "image": _signature(rng), "refused": False, "refusal_reason": "", "witness": "",
+             "signed_dt": when} for role in ("lead", "second", "enterprise")]
+    if rng.random() < 0.1:
+        rows[2] |= {"image": None, "refused": True, "refusal_reason": "称需请示集团总部后再签",
+                    "witness": "园区网格员 陆海"}
+    return rows
+
+
+def _inspection(rng, enterprise, inspector_id, second_id, days_ago: int, recheck=None):
+    """An inspection through the domain's checklist: most items pass, a few fail, majors now and then. Those of
+    the last ``SIGNED_DAYS`` are signed and have their record and order. ``recheck`` (a checklist item) makes it
+    the re-inspection of that item: checked and passed, nothing else failed."""
     day = local_date() - timedelta(days=days_ago)
-    moment = datetime.combine(day, time(rng.randint(8, 16), rng.choice([0, 15, 30, 45])), tzinfo=zone())
+    moment = datetime.combine(day, time(rng.randint(8, 15), rng.choice([0, 15, 30, 45])), tzinfo=zone())
     domain = DOMAIN_OF_SECTOR[enterprise.sector]
     items = checklists.version_for(domain, day).items
     general = [i for i in items if not i.is_major]
-    failed = rng.sample(general, k=rng.choice([0, 1, 1, 2, 3]))
-    if rng.random() < 0.12:
+    failed = [] if recheck else rng.sample(general, k=rng.choice([0, 1, 1, 2, 3]))
+    if not recheck and rng.random() < 0.12:
         failed.append(rng.choice([i for i in items if i.is_major]))
     checked = {i.code for i in failed} | {i.code for i in rng.sample(items, k=min(8, len(items)))}
+    checked |= {recheck.code} if recheck else set()
+    ended = moment + timedelta(minutes=rng.choice([45, 60, 90, 120]))
     data = {
         "client_id": uuid.UUID(int=rng.getrandbits(128)), "enterprise_id": enterprise.id, "domain": domain,
         "inspected_dt": moment.astimezone(UTC), "location": enterprise.address, "latitude": enterprise.latitude,
-        "longitude": enterprise.longitude, "notes": "", "ended_dt": None, "second_inspector_id": None,
-        "contact_name": "", "contact_title": "", "contact_phone": "",
+        "longitude": enterprise.longitude, "notes": "", "ended_dt": ended.astimezone(UTC),
+        "second_inspector_id": second_id, "contact_name": enterprise.contact_name,
+        "contact_title": rng.choice(["安全总监", "安全环保部经理", "总经理"]),
+        "contact_phone": enterprise.contact_phone,
+        "signatures": _signatures(rng, ended.astimezone(UTC)) if days_ago <= SIGNED_DAYS and not recheck else [],
         "checklist": [{"item_code": code, "result": "failed" if code in {i.code for i in failed} else "passed"}
                       for code in sorted(checked)],
         "findings": [{"item_code": item.code, "description": item.text_zh, "category": item.category,
@@ -104,16 +137,43 @@ def _inspection(rng, enterprise, inspector_id, days_ago: int):
     return inspection
 
 
+def _submit(finding, actor_id: int, note: str, days_after: int) -> None:
+    """The rectification reported done ``days_after`` the finding, as it happened then (the demo writes a past)."""
+    workflow.transition(finding, "rectification_submitted", actor_id, note)
+    finding.events[-1].created_dt = finding.found_dt + timedelta(days=days_after)
+
+
 def _progress(rng, inspection, manager_id: int) -> None:
     """Older findings have mostly been rectified and verified; recent ones are still open. The inspector
-    submits the rectification and the manager verifies it: nobody verifies their own submission."""
+    submits the rectification and someone else verifies it: a general hazard the manager, a major one by an
+    on-site re-inspection of its item, which issues the 整改复查意见书."""
     for finding in inspection.findings:
         age = (local_date() - local_date(finding.found_dt)).days
         if age > 20 and rng.random() < 0.7:
-            workflow.transition(finding, "rectification_submitted", inspection.inspector_id, "已整改，附整改照片")
-            workflow.transition(finding, "verified", manager_id, "现场复查合格")
+            _submit(finding, inspection.inspector_id, "已整改，附整改照片", 5)
+            if finding.severity == "major":
+                item = next(i for i in inspection_items(inspection) if i.code == finding.item_code)
+                recheck = _inspection(rng, inspection.enterprise, inspection.second_inspector_id,
+                                      inspection.inspector_id, age - 10, recheck=item)
+                documents.reinspect(recheck, [(finding, True, "")], documents.DEFAULT_OPINION, manager_id)
+            else:
+                workflow.transition(finding, "verified", manager_id, "现场复查合格")
         elif age > 10 and rng.random() < 0.3:
-            workflow.transition(finding, "rectification_submitted", inspection.inspector_id, "已提交整改报告")
+            _submit(finding, inspection.inspector_id, "已提交整改报告", 3)
+
+
+def inspection_items(inspection):
+    """The items of the checklist the inspection used."""
+    return checklists.version_for(inspection.domain, local_date(inspection.inspected_dt)).items
+
+
+def _correction(actor_id: int) -> None:
+    """One order corrected after it was issued (the person in charge's title was written wrongly): both kept."""
+    from documents.models import ORDER, Document
+
+    first = db.session.scalar(sa.select(Document).where(Document.kind == ORDER).order_by(Document.id).limit(1))
+    if first is not None:
+        documents.correct(first, "被检查单位负责人职务填写有误，予以更正", actor_id)
 
 
 def run(enterprise_count: int = 36) -> str:
@@ -128,9 +188,11 @@ def run(enterprise_count: int = 36) -> str:
     inspections_made = 0
     for enterprise in enterprises:
         for days_ago in sorted(rng.sample(range(1, 120), k=rng.randint(1, 4)), reverse=True):
-            inspection = _inspection(rng, enterprise, rng.choice(inspectors), days_ago)
+            lead, second = rng.sample(inspectors, 2)
+            inspection = _inspection(rng, enterprise, lead, second, days_ago)
             _progress(rng, inspection, users["li.na"])
             inspections_made += 1
-    logins = ", ".join(username for username, _, _ in USERS)
+    _correction(users["li.na"])
+    logins = ", ".join(username for username, *_ in USERS)
     return (f"Demo data: {len(enterprises)} enterprises, {inspections_made} inspections. {water} "
             f"Log in as {logins} with password {PASSWORD!r}.")

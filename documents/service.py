@@ -33,6 +33,8 @@ DOMAIN_NAMES = {  # (zh, en) as printed on the documents
     "construction": ("建筑施工", "Construction"),
 }
 LANGUAGES = ("zh", "en")
+# The opinion when the one verifying a single hazard on site writes none (a rejection always carries its reason).
+DEFAULT_OPINION = "经现场复查，该隐患已按要求整改完毕，同意销号。"
 
 
 # -- templates ------------------------------------------------------------------------------------------------
@@ -356,6 +358,16 @@ def _claimed(data: bytes) -> Document | None:
     return db.session.scalar(sa.select(Document).where(Document.content_sha256 == match.group(1).decode()))
 
 
+def reinspection_candidates(finding: Finding, limit: int = 20) -> list[Inspection]:
+    """Inspections of ``finding``'s enterprise that started after its rectification was submitted, newest first:
+    the ones that can be its on-site re-inspection."""
+    submitted = [e.created_dt for e in finding.events if e.action == "rectification_submitted"]
+    query = sa.select(Inspection).where(Inspection.enterprise_id == finding.enterprise_id)
+    if submitted:
+        query = query.where(Inspection.inspected_dt > submitted[-1])
+    return db.session.scalars(query.order_by(Inspection.inspected_dt.desc()).limit(limit)).all()
+
+
 def reinspect(reinspection: Inspection, results: list[tuple[Finding, bool, str]], opinion: str, actor_id: int,
               client_id: str | None = None) -> Document:
     """Close or send back hazards by an on-site re-inspection (复查) and issue its 整改复查意见书.
@@ -388,5 +400,5 @@ def reinspect(reinspection: Inspection, results: list[tuple[Finding, bool, str]]
             raise Invalid(_l("hazard %(id)s is on item %(code)s, which the re-inspection did not find passed",
                              id=finding.id, code=finding.item_code), field=where)
     for finding, accepted, note in results:
-        workflow.transition(finding, "verified" if accepted else "rejected", actor_id, note or opinion)
+        workflow.transition(finding, "verified" if accepted else "rejected", actor_id, note or opinion, on_site=True)
     return issue_opinion(reinspection, results, opinion, actor_id, client_id)

@@ -5,7 +5,9 @@ from accounts.auth import roles_required
 from core.api import Blueprint
 from core.db import db
 from core.pagination import paginate
+from documents import service as documents
 from inspections import findings
+from inspections import service as inspections
 from inspections.schemas import (
     ExtensionCreateSchema,
     ExtensionDecisionSchema,
@@ -58,9 +60,16 @@ def rectification(data, finding_id):
 @blp.arguments(VerificationSchema)
 @blp.response(200, FindingDetailSchema)
 def verification(data, finding_id):
-    """Accept the rectification on site (→ verified, 销号) or reject it with a reason (→ open)."""
+    """Accept the rectification on site (→ verified, 销号) or reject it with a reason (→ open). With
+    ``reinspection_id`` (required to verify a major hazard) the decision is that re-inspection's, and its
+    整改复查意见书 is issued."""
+    finding = findings.get(finding_id)
+    if data["reinspection_id"] is not None:
+        documents.reinspect(inspections.get(data["reinspection_id"]), [(finding, data["accepted"], data["note"])],
+                            data["note"] or documents.DEFAULT_OPINION, current_user.id)
+        return _commit(finding)
     action = "verified" if data["accepted"] else "rejected"
-    return _commit(findings.transition(findings.get(finding_id), action, current_user.id, data["note"]))
+    return _commit(findings.transition(finding, action, current_user.id, data["note"]))
 
 
 @blp.route("/<int:finding_id>/extension")

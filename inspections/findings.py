@@ -69,11 +69,14 @@ def submitter_id(finding: Finding) -> int | None:
     return submitted[-1].actor_id if submitted else None
 
 
-def transition(finding: Finding, action: str, actor_id: int, note: str = "") -> Finding:
+def transition(finding: Finding, action: str, actor_id: int, note: str = "", on_site: bool = False) -> Finding:
     """Move ``finding`` by ``action`` (``TRANSITIONS``), with history, audit entry and card re-evaluation; flush
     only. Raises ``Conflict`` (409) for a move its status does not allow, and ``Forbidden`` (403) when the actor
     who submitted the rectification tries to verify or reject it, whatever roles they hold: a rectification is
-    checked by someone other than who reported it done (issue 13, "closing rules that follow the procedure")."""
+    checked by someone other than who reported it done (issue 13, "closing rules that follow the procedure").
+    A major hazard is verified only ``on_site``, by a re-inspection that issues its 整改复查意见书
+    (``documents.service.reinspect``; 安全生产事故隐患排查治理暂行规定 第二十二条): otherwise ``Invalid`` (422)
+    at ``reinspection_id``."""
     target = TRANSITIONS.get((finding.status, action))
     if target is None:
         raise Conflict(_l("a finding in status '%(status)s' cannot be %(action)s", status=finding.status,
@@ -81,6 +84,9 @@ def transition(finding: Finding, action: str, actor_id: int, note: str = "") -> 
     if action in ("verified", "rejected") and actor_id is not None and submitter_id(finding) == actor_id:
         raise Forbidden(_l("whoever submitted a rectification cannot verify or reject it; another inspector or "
                            "safety manager checks it"))
+    if action == "verified" and finding.severity == "major" and not on_site:
+        raise Invalid(_l("a major hazard is verified by an on-site re-inspection: name the re-inspection, and its "
+                         "re-inspection opinion (整改复查意见书) is issued"), field="reinspection_id")
     before = audit.snapshot(finding, _AUDITED)
     previous, finding.status = finding.status, target
     finding.closed_dt = utcnow() if target == "verified" else None

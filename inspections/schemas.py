@@ -206,6 +206,9 @@ class RectificationSchema(Schema):
 class VerificationSchema(Schema):
     accepted = Boolean(required=True)
     note = _text(load_default="", validate=validate.Length(max=5000))
+    reinspection_id = fields.Integer(load_default=None, allow_none=True, strict=True, validate=ID, metadata={
+        "description": "the on-site re-inspection (an inspection of the enterprise after the rectification was "
+                       "submitted): required to verify a major hazard; issues the 整改复查意见书"})
 
     @validates_schema
     def _reason_for_rejection(self, data, **_):

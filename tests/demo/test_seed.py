@@ -2,6 +2,8 @@ import sqlalchemy as sa
 
 from cards.models import Card
 from core.db import db
+from documents import service as documents
+from documents.models import Document
 from inspections.models import Finding
 
 
@@ -19,6 +21,15 @@ def test_seed_demo_builds_a_living_system_once(app, client):
         for finding in verified:
             actors = {e.action: e.actor_id for e in finding.events}
             assert actors["verified"] != actors["rectification_submitted"], finding.id
+        # The last month's inspections were signed: their records and orders, the majors' opinions, a correction.
+        kinds = dict(db.session.execute(sa.select(Document.kind, sa.func.count()).group_by(Document.kind)).all())
+        assert kinds["inspection_record"] > 10 and kinds["rectification_order"] > 5, kinds
+        assert kinds["reinspection_opinion"] > 0, kinds
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Document).where(
+            Document.supersedes_id.is_not(None))) == 1
+        majors = db.session.scalars(sa.select(Finding).where(Finding.status == "verified",
+                                                             Finding.severity == "major")).all()
+        assert majors and all(documents.listing(finding_id=f.id, kind="reinspection_opinion") for f in majors)
     token = client.post("/api/v1/auth/tokens", json={"username": "li.na", "password": "demo-password"}).json["token"]
     headers = {"Authorization": f"Bearer {token}"}
     assert client.get("/api/v1/findings?overdue=true", headers=headers).json
