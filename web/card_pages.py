@@ -40,11 +40,14 @@ def lift_form(card: Card | None, formdata=None) -> LiftCardForm | None:
     if card is None or card.status != "active":
         return None
     form = LiftCardForm(formdata=formdata, prefix="lift")
-    form.reinspection.choices = [
-        (i.id, _("%(when)s · %(inspector)s · %(n)d finding(s)", when=_when(i), inspector=i.inspector.full_name,
-                 n=len(i.findings)))
-        for i in reinspections(card)]
+    form.reinspection.choices = [(i.id, inspection_label(i)) for i in reinspections(card)]
     return form
+
+
+def inspection_label(inspection: Inspection) -> str:
+    """How an inspection is offered as a re-inspection: when, by whom, how many findings."""
+    return _("%(when)s · %(inspector)s · %(n)d finding(s)", when=_when(inspection),
+             inspector=inspection.inspector.full_name, n=len(inspection.findings))
 
 
 def _when(inspection: Inspection) -> str:

@@ -12,12 +12,13 @@ from core.errors import DomainError, Forbidden
 from core.time import local_date
 from documents import service as documents
 from inspections import findings as workflow
-from inspections.models import STATUSES, Finding
+from inspections.models import STATUSES, Finding, Inspection
 from photos import service as photos
 from photos.processing import PhotoError
 from web import queries
 from web.access import INSPECTION_READERS, can, page
 from web.blueprint import bp
+from web.card_pages import inspection_label
 from web.forms import ExtensionDecisionForm, ExtensionRequestForm, RectificationForm, VerificationForm
 
 FILTERS = ("open", "overdue", "rectification_submitted", "verified", "all")
@@ -47,8 +48,12 @@ def _item(finding: Finding):
     return next((item for item in version.items if item.code == finding.item_code), None)
 
 
-def _forms():
-    return {"rectify": RectificationForm(prefix="rect"), "verify": VerificationForm(prefix="verify"),
+def _forms(finding: Finding):
+    verify = VerificationForm(prefix="verify")
+    verify.reinspection.choices = [(0, _("— none —"))] + [
+        (i.id, inspection_label(i)) for i in documents.reinspection_candidates(finding)
+    ] if finding.status == "rectification_submitted" else [(0, "")]
+    return {"rectify": RectificationForm(prefix="rect"), "verify": verify,
             "extend": ExtensionRequestForm(prefix="ext"), "decide": ExtensionDecisionForm(prefix="decide")}
 
 
@@ -67,7 +72,8 @@ def _render(finding: Finding, forms: dict, status: int = 200):
 @bp.route("/findings/<int:finding_id>")
 @page()
 def finding(finding_id):
-    return _render(_get(finding_id), _forms())
+    found = _get(finding_id)
+    return _render(found, _forms(found))
 
 
 def _get(finding_id: int) -> Finding:
@@ -82,7 +88,7 @@ def _act(finding_id: int, form_name: str, roles, action):
     if not can(*roles):
         abort(403)
     finding = _get(finding_id)
-    forms = _forms()
+    forms = _forms(finding)
     form = forms[form_name]
     if form.validate_on_submit():
         try:
@@ -110,8 +116,14 @@ def _rectify(finding: Finding, form: RectificationForm) -> str:
 
 
 def _verify(finding: Finding, form: VerificationForm) -> str:
+    """The decision, by an on-site re-inspection when one is chosen (a major hazard needs one): then its
+    整改复查意见书 is issued and named in the message."""
     accepted = form.decision.data == "accept"
     note = (form.note.data or "").strip()  # a form posted without the note field: no note, not a 500
+    if form.reinspection.data:
+        opinion = documents.reinspect(db.session.get(Inspection, form.reinspection.data),
+                                      [(finding, accepted, note)], note or documents.DEFAULT_OPINION, current_user.id)
+        return _("Re-inspection opinion %(number)s issued.", number=opinion.number)
     workflow.transition(finding, "verified" if accepted else "rejected", current_user.id, note)
     return _("Verified: the finding is closed.") if accepted else _("Rejected: the finding is open again.")
 

@@ -50,6 +50,8 @@ class VerificationForm(FlaskForm):
                           choices=[SelectChoice("accept", _l("Accept and close")),
                                    SelectChoice("reject", _l("Reject"))])
     note = TextAreaField(_l("Reason or note"), validators=[_reason_when_rejected, Length(max=5000)])
+    # The inspections that can be the on-site re-inspection (set by the view); 0 is none. A major hazard needs one.
+    reinspection = SelectField(_l("On-site re-inspection"), coerce=int, validators=[Optional()], choices=[])
 
 
 class ExtensionRequestForm(FlaskForm):

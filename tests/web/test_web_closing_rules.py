@@ -70,7 +70,11 @@ def test_the_card_page_names_the_items_a_reinspection_did_not_recheck(app, clien
     payload["findings"][0] |= {"item_code": "HC-12", "description": "可燃气体报警器失效"}
     finding = client.post("/api/v1/inspections", headers=inspector, json=payload).json["findings"][0]["id"]
     client.post(f"/api/v1/findings/{finding}/rectification", headers=inspector, json={"note": "已更换"})
-    client.post(f"/api/v1/findings/{finding}/verification", headers=auth("safety_manager"), json={"accepted": True})
+    recheck = client.post("/api/v1/inspections", headers=inspector, json=inspection_payload(
+        enterprise, inspected_dt=datetime.now(UTC).isoformat(), checklist=[{"item_code": "HC-12", "result": "passed"}],
+        findings=[])).json["id"]
+    assert client.post(f"/api/v1/findings/{finding}/verification", headers=auth("safety_manager"),
+                       json={"accepted": True, "reinspection_id": recheck}).status_code == 200
     reinspection = client.post("/api/v1/inspections", headers=inspector, json=inspection_payload(
         enterprise, domain="gas", inspected_dt=datetime.now(UTC).isoformat(),
         checklist=[{"item_code": "GAS-M-01", "result": "passed"}], findings=[])).json["id"]
@@ -84,3 +88,32 @@ def test_the_card_page_names_the_items_a_reinspection_did_not_recheck(app, clien
     assert "触发该牌的检查项 HC-12 未复核" in refused.get_data(as_text=True)
     with app.app_context():
         assert db.session.get(Card, card).status == "active"
+
+
+def test_a_major_hazard_is_verified_on_the_page_by_a_re_inspection(app, client, auth, login, make_enterprise):
+    from documents import service as documents
+
+    enterprise, inspector = make_enterprise(), auth("inspector")
+    payload = inspection_payload(enterprise, inspected_dt=(datetime.now(UTC) - timedelta(days=2)).isoformat(),
+                                 checklist=[{"item_code": "HC-12", "result": "failed"}])
+    payload["findings"][0] |= {"item_code": "HC-12", "description": "可燃气体报警器失效"}
+    finding = client.post("/api/v1/inspections", headers=inspector, json=payload).json["findings"][0]["id"]
+    client.post(f"/api/v1/findings/{finding}/rectification", headers=inspector, json={"note": "已更换"})
+    recheck = client.post("/api/v1/inspections", headers=inspector, json=inspection_payload(
+        enterprise, inspected_dt=datetime.now(UTC).isoformat(), checklist=[{"item_code": "HC-12", "result": "passed"}],
+        findings=[])).json["id"]
+    manager, _ = login("safety_manager")
+    page = manager.get(f"/findings/{finding}").get_data(as_text=True)
+    assert "现场复查" in page and "同时出具整改复查意见书" in page and f'value="{recheck}"' in page
+    without = _post(manager, finding, "verification", "verify", {"decision": "accept", "reinspection": "0"})
+    assert without.status_code == 409 and "重大事故隐患须经现场复查方可销号" in without.get_data(as_text=True)
+    assert _status(app, finding) == "rectification_submitted"
+    forged = _post(manager, finding, "verification", "verify", {"decision": "accept", "reinspection": "999999"})
+    assert forged.status_code == 400
+    done = _post(manager, finding, "verification", "verify", {"decision": "accept", "reinspection": str(recheck)})
+    assert done.status_code == 302
+    assert "已出具整改复查意见书" in manager.get(done.location).get_data(as_text=True)
+    assert _status(app, finding) == "verified"
+    with app.app_context():
+        [opinion] = documents.listing(finding_id=finding, kind="reinspection_opinion")
+        assert opinion.inspection_id == recheck

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 from babel.messages.extract import extract_from_dir
@@ -13,8 +14,9 @@ ROOT = Path(__file__).resolve().parents[2]
 WEB = ROOT / "web"
 PO = WEB / "translations" / "zh" / "LC_MESSAGES" / "messages.po"
 MO = PO.with_suffix(".mo")
-METHODS = [(f"{package}/**.py", "python") for package in ("web", "cards", "enterprises", "inspections", "photos",
-                                                            "remediation")] + [("web/templates/**.html", "jinja2")]
+# What babel.cfg tells pybabel to extract, so a package added there is checked here too.
+METHODS = [(pattern, method) for method, pattern in
+           re.findall(r"^\[(\w+): (.+)\]$", (ROOT / "babel.cfg").read_text(encoding="utf-8"), re.M)]
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "_l": None}
 
 
