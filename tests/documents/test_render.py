@@ -252,6 +252,7 @@ def test_hostile_text_and_many_findings_paginate_with_page_n_of_m(images, tmp_pa
     long = "超长描述" * 600 + " <b>&amp; &lt;script&gt; $deadline"
     findings = [finding(n, description=f"<b>&{n} {long if n == 1 else f'第{n}项<i>'}",
                         severity="major" if n % 7 == 0 else "general") for n in range(1, 101)]
+    findings[1]["description"] = "控制符\x00\x07\x1b[31m 表情😀 反向\u202e 生僻字𠀀𪚥"
     doc = content("inspection_record", findings=findings,
                   enterprise={"name": "<b>恶意&公司</b>", "address": "地址" * 900, "credit_code": "&&&"})
     pdf = render(doc, images, "zh")
@@ -263,6 +264,7 @@ def test_hostile_text_and_many_findings_paginate_with_page_n_of_m(images, tmp_pa
         assert f"第{n}页共{total}页" in text
     assert "<b>恶意&公司</b>" in text and "<b>&1" in text and "第100项<i>" in text
     assert "<b>&amp;&lt;script&gt;$deadline" in text  # user text printed as written, never interpreted
+    assert "控制符" in text and "生僻字" in text
     english = flat(pdf_text(render(doc, images, "en"), tmp_path))
     assert f"Page{total}of" in english or "Page1of" in english
 
