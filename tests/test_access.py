@@ -43,6 +43,10 @@ WRITE_PERMISSIONS = [
     ("POST", "/api/v1/sections/1/samples", {"env_staff"}),
     ("PATCH", "/api/v1/sections/1", {"env_staff"}),
     ("PATCH", "/api/v1/remediation-tasks/1", {"env_staff"}),
+    ("POST", "/api/v1/documents/1/corrections", {"inspector", "safety_manager"}),
+    ("POST", "/api/v1/documents/opinions", {"inspector", "safety_manager"}),
+    ("POST", "/api/v1/documents/verify", set(ROLES)),
+    ("PUT", "/api/v1/documents/templates/inspection_record", {"admin"}),
 ]
 
 
@@ -56,7 +60,8 @@ def _api_routes(app):
 
 def _concrete(path):
     path = re.sub(r"<path:[a-z_]+>", "x.js", path)
-    return re.sub(r"<int:[a-z_]+>", "1", re.sub(r"<domain>", "gas", path))
+    path = re.sub(r"<kind>", "inspection_record", re.sub(r"<domain>", "gas", path))
+    return re.sub(r"<int:[a-z_]+>", "1", path)
 
 
 def test_every_non_public_route_needs_authentication(app, client):

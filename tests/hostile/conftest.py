@@ -144,7 +144,12 @@ class World:
                                                 "category": "thing"}])
         finding = self._post("inspector", "/api/v1/inspections", json=payload)["findings"][0]["id"]
         self._post("inspector", f"/api/v1/findings/{finding}/rectification", json={"note": "已更换"})
-        self._post("safety_manager", f"/api/v1/findings/{finding}/verification", json={"accepted": True})
+        # A major hazard is verified on site: by a re-inspection (after the submission) that passed its item.
+        recheck = self._post("inspector", "/api/v1/inspections", json=inspection_payload(
+            self["enterprise"], inspected_dt=(datetime.now(UTC) + timedelta(seconds=20)).isoformat(),
+            checklist=[{"item_code": "HC-12", "result": "passed"}], findings=[]))["id"]
+        self._post("safety_manager", f"/api/v1/findings/{finding}/verification",
+                   json={"accepted": True, "reinspection_id": recheck})
         [card] = self.client.get(f"/api/v1/enterprises/{self['enterprise']}/cards",
                                  headers=self.headers("safety_manager")).json
         return card["id"]

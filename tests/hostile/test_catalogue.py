@@ -439,6 +439,15 @@ def photos_webp_huge_header(app):
     return bytes(data)
 
 
+def template_with_unknown_placeholder(app):
+    """The packaged order template with a placeholder no paragraph may use (``$password``) in its intro."""
+    from documents import templates
+
+    body = templates.defaults("rectification_order")
+    key = next(key for key in body if key.endswith("_zh") and "$" in body[key])
+    return json.dumps({"body": body | {key: body[key] + " $password"}}, ensure_ascii=False).encode()
+
+
 GENERATORS = {name: fn for name, fn in globals().items() if callable(fn) and not name.startswith("_")
               and fn.__module__ == __name__ and fn.__code__.co_varnames[:1] == ("app",)}
 
