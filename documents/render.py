@@ -220,8 +220,10 @@ class _Doc:
         return Image(io.BytesIO(data), width=width * scale, height=height * scale)
 
     def citation(self, finding: dict) -> str:
-        """``《title》（number，2017 版）第三项`` (English: ``《title》 (number, version 2017), 第三项``)."""
-        inner = [finding.get("standard") or ""]
+        """``《title》（number，2017 版）第三项`` (English: ``《title》 (number, version 2017), 第三项``); a law
+        cited by its name alone (number and title the same) is not named twice: ``《name》（2021 版）第三十五条``."""
+        same = finding.get("standard") == finding.get("standard_title")
+        inner = ["" if same else finding.get("standard") or ""]
         if finding.get("standard_version"):
             version = finding["standard_version"]
             inner.append(f"{version} 版" if self.lang == "zh" else f"version {version}")

@@ -136,13 +136,13 @@ def _finding(finding: Finding, position: int, images: dict | None) -> dict:
             "clause": finding.clause, "photos": photos}
 
 
-def _base(kind: str, inspection: Inspection, images: dict) -> dict:
+def _base(kind: str, inspection: Inspection, images: dict, issued_on=None) -> dict:
     inspectors, signatures = _people(inspection, images)
     zh, en = DOMAIN_NAMES[inspection.domain]
     enterprise = inspection.enterprise
     return {
         "kind": kind,
-        "issued_on": local_date().isoformat(),
+        "issued_on": (issued_on or local_date()).isoformat(),
         "template": template(kind),
         "enterprise": {"name": enterprise.name, "address": enterprise.address, "credit_code": enterprise.credit_code},
         "person_in_charge": {"name": inspection.contact_name, "title": inspection.contact_title,
@@ -169,15 +169,15 @@ def _checklist(inspection: Inspection) -> list[dict]:
     return rows
 
 
-def _record_content(inspection: Inspection, images: dict) -> tuple[dict, list[Finding]]:
-    content = _base(RECORD, inspection, images)
+def _record_content(inspection: Inspection, images: dict, issued_on=None) -> tuple[dict, list[Finding]]:
+    content = _base(RECORD, inspection, images, issued_on)
     content["checklist"] = _checklist(inspection)
     content["findings"] = [_finding(f, i, images) for i, f in enumerate(inspection.findings, 1)]
     return content, list(inspection.findings)
 
 
-def _order_content(inspection: Inspection, images: dict) -> tuple[dict, list[Finding]]:
-    content = _base(ORDER, inspection, images)
+def _order_content(inspection: Inspection, images: dict, issued_on=None) -> tuple[dict, list[Finding]]:
+    content = _base(ORDER, inspection, images, issued_on)
     findings = list(inspection.findings)
     content["findings"] = [_finding(f, i, None) for i, f in enumerate(findings, 1)]
     content["major_positions"] = [i for i, f in enumerate(findings, 1) if f.severity == "major"]
@@ -191,8 +191,8 @@ def _order_content(inspection: Inspection, images: dict) -> tuple[dict, list[Fin
 def _issue(kind: str, inspection: Inspection, content: dict, images: dict, findings: list[Finding],
            actor_id: int, client_id: str | None = None, supersedes: Document | None = None,
            answers: Document | None = None) -> Document:
-    """Number, freeze, render and store one document; audit its hashes."""
-    year = local_date().year
+    """Number (in the year of its date), freeze, render and store one document; audit its hashes."""
+    year = int(content["issued_on"][:4])
     serial = _next_serial(kind, year)
     content = content | {"id": f"{kind}-{year}-{serial}",
                          "number": _number(content["template"]["prefix"], year, serial)}
@@ -221,11 +221,15 @@ def issue_on_site(inspection: Inspection, actor_id: int) -> list[Document]:
     """The documents an inspection ends with, once signed: the 现场检查记录, and the 责令限期整改指令书 when
     hazards were found (安全生产法 (2021) 第六十五条第一款第（三）项: hazards found are ordered removed, or
     rectified within a deadline). Called in the request that stores the inspection, so a retry of the same
-    submission (same ``client_id``) returns the stored inspection and issues nothing more."""
+    submission (same ``client_id``) returns the stored inspection and issues nothing more. They are dated the
+    day they were signed on site, also when a tablet without signal sends them later."""
     images: dict[str, bytes] = {}
-    documents = [_issue(RECORD, inspection, *_with(images, _record_content(inspection, images)), actor_id)]
+    signed_on = local_date(max(row.signed_dt for row in inspection.signatures))
+    documents = [_issue(RECORD, inspection, *_with(images, _record_content(inspection, images, signed_on)),
+                        actor_id)]
     if inspection.findings:
-        documents.append(_issue(ORDER, inspection, *_with(images, _order_content(inspection, images)), actor_id))
+        documents.append(_issue(ORDER, inspection, *_with(images, _order_content(inspection, images, signed_on)),
+                                actor_id))
     return documents
 
 

@@ -255,3 +255,18 @@ def test_a_number_given_back_by_a_rollback_is_given_again(app):
         assert _next_serial("inspection_record", 2031) == 2
         assert _next_serial("rectification_order", 2031) == 1
         db.session.rollback()
+
+
+def test_on_site_documents_are_dated_and_numbered_by_the_day_they_were_signed(app, client, crew, make_enterprise):
+    """Signed at 23:30 in Shanghai on New Year's Eve 2025 (15:30 UTC), sent days later: dated 2025, numbered in
+    2025's series."""
+    lead, _, second_id, _ = crew()
+    payload = signed_payload(make_enterprise(), second_id, inspected_dt="2025-12-31T14:00:00+00:00")
+    payload["ended_dt"] = "2025-12-31T15:00:00+00:00"
+    for row in payload["signatures"]:
+        row["signed_dt"] = "2025-12-31T15:30:00+00:00"
+    assert client.post("/api/v1/inspections", json=payload, headers=lead).status_code == 201
+    assert _documents(app) == [("inspection_record", "（港）安监检记〔2025〕1号", 1),
+                               ("rectification_order", "（港）安监责改〔2025〕1号", 1)]
+    with app.app_context():
+        assert {d.content["issued_on"] for d in db.session.scalars(sa.select(Document))} == {"2025-12-31"}

@@ -355,3 +355,11 @@ def test_fill_and_unknown_kind():
     assert templates.fill("$enterprise：", {"enterprise": "$x <b>"}) == "$x <b>："
     with pytest.raises(ValueError, match="memo"):
         templates.defaults("memo")
+
+
+def test_a_law_cited_by_its_name_is_named_once(images, tmp_path):
+    law = finding(1, item_code="HC-G-01", standard="中华人民共和国安全生产法",
+                  standard_title="中华人民共和国安全生产法", standard_version="2021", clause="第三十五条")
+    text = flat(pdf_text(render(content("rectification_order", findings=[law]), images, "zh"), tmp_path))
+    assert "《中华人民共和国安全生产法》（2021版）第三十五条" in text
+    assert text.count("中华人民共和国安全生产法") == 1
