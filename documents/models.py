@@ -14,6 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from accounts.models import User
 from core.db import UTCDateTime, db, utcnow
+from documents.immutable import TRIGGERS
 from enterprises.models import Enterprise
 
 RECORD, ORDER, OPINION = "inspection_record", "rectification_order", "reinspection_opinion"
@@ -98,3 +99,9 @@ class DocumentTemplate(db.Model):
 @sa.event.listens_for(Document, "before_update")
 def _issued_documents_never_change(_mapper, _connection, target: Document):
     raise RuntimeError(f"document {target.id} was issued and cannot change; issue a correction instead")
+
+
+# The database refuses too, whatever writes to it (plain SQL, another program).
+for _dialect, _statements in TRIGGERS.items():
+    for _statement in _statements:
+        sa.event.listen(Document.__table__, "after_create", sa.DDL(_statement).execute_if(dialect=_dialect))

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from core.db import batch_rebuild
+from documents.immutable import TRIGGERS
 from risk_rules.checklists import load_checklists
 
 
@@ -101,6 +102,10 @@ def upgrade():
     with op.batch_alter_table('document_findings', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_document_findings_finding_id'), ['finding_id'], unique=False)
 
+    # An issued document never changes: the database refuses an update (as documents.models.TRIGGERS).
+    for statement in TRIGGERS.get(op.get_bind().dialect.name, ()):
+        op.execute(statement)
+
     with op.batch_alter_table('checklist_items', schema=None) as batch_op:
         batch_op.add_column(sa.Column('standard', sa.String(length=100), nullable=False, server_default=''))
         batch_op.add_column(sa.Column('standard_version', sa.String(length=40), nullable=False, server_default=''))
@@ -174,6 +179,9 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_document_findings_finding_id'))
 
     op.drop_table('document_findings')
+    if op.get_bind().dialect.name == 'postgresql':
+        op.execute('DROP TRIGGER IF EXISTS documents_never_change ON documents')
+        op.execute('DROP FUNCTION IF EXISTS documents_never_change()')
     op.drop_table('inspection_signatures')
     with op.batch_alter_table('documents', schema=None) as batch_op:
         batch_op.drop_index('uq_documents_original', sqlite_where=sa.text("supersedes_id IS NULL AND kind != 'reinspection_opinion'"), postgresql_where=sa.text("supersedes_id IS NULL AND kind != 'reinspection_opinion'"))

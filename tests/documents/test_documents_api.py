@@ -270,3 +270,18 @@ def test_on_site_documents_are_dated_and_numbered_by_the_day_they_were_signed(ap
                                ("rectification_order", "（港）安监责改〔2025〕1号", 1)]
     with app.app_context():
         assert {d.content["issued_on"] for d in db.session.scalars(sa.select(Document))} == {"2025-12-31"}
+
+
+def test_the_database_refuses_to_change_an_issued_document(app, client, crew, make_enterprise):
+    """Below the application too: plain SQL cannot rewrite a document's bytes or number."""
+    from documents.immutable import NEVER_CHANGE
+
+    lead, _, second_id, _ = crew()
+    client.post("/api/v1/inspections", json=signed_payload(make_enterprise(), second_id), headers=lead)
+    with app.app_context():
+        original = db.session.scalar(sa.select(Document.pdf_sha256).limit(1))
+        for change in ("number = 'forged'", "pdf = pdf_en"):
+            with pytest.raises(sa.exc.DBAPIError, match=NEVER_CHANGE):
+                db.session.execute(sa.text(f"UPDATE documents SET {change}"))
+            db.session.rollback()
+        assert db.session.scalar(sa.select(Document.pdf_sha256).limit(1)) == original
