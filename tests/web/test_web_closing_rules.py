@@ -63,8 +63,9 @@ def test_the_refusal_reads_in_english_too(login, finding_id):
     assert "whoever submitted a rectification cannot verify or reject it" in refused.get_data(as_text=True)
 
 
-def test_the_card_page_names_the_items_a_reinspection_did_not_recheck(app, client, auth, login, make_enterprise):
-    enterprise, inspector = make_enterprise(), auth("inspector")
+def _major_rectified(client, inspector, enterprise) -> tuple[int, int]:
+    """A major hazard on HC-12 found two days ago, its rectification submitted by ``inspector``, and a
+    re-inspection since that passed HC-12: (finding id, re-inspection id)."""
     payload = inspection_payload(enterprise, inspected_dt=(datetime.now(UTC) - timedelta(days=2)).isoformat(),
                                  checklist=[{"item_code": "HC-12", "result": "failed"}])
     payload["findings"][0] |= {"item_code": "HC-12", "description": "可燃气体报警器失效"}
@@ -73,6 +74,12 @@ def test_the_card_page_names_the_items_a_reinspection_did_not_recheck(app, clien
     recheck = client.post("/api/v1/inspections", headers=inspector, json=inspection_payload(
         enterprise, inspected_dt=datetime.now(UTC).isoformat(), checklist=[{"item_code": "HC-12", "result": "passed"}],
         findings=[])).json["id"]
+    return finding, recheck
+
+
+def test_the_card_page_names_the_items_a_reinspection_did_not_recheck(app, client, auth, login, make_enterprise):
+    enterprise, inspector = make_enterprise(), auth("inspector")
+    finding, recheck = _major_rectified(client, inspector, enterprise)
     assert client.post(f"/api/v1/findings/{finding}/verification", headers=auth("safety_manager"),
                        json={"accepted": True, "reinspection_id": recheck}).status_code == 200
     reinspection = client.post("/api/v1/inspections", headers=inspector, json=inspection_payload(
@@ -94,14 +101,7 @@ def test_a_major_hazard_is_verified_on_the_page_by_a_re_inspection(app, client, 
     from documents import service as documents
 
     enterprise, inspector = make_enterprise(), auth("inspector")
-    payload = inspection_payload(enterprise, inspected_dt=(datetime.now(UTC) - timedelta(days=2)).isoformat(),
-                                 checklist=[{"item_code": "HC-12", "result": "failed"}])
-    payload["findings"][0] |= {"item_code": "HC-12", "description": "可燃气体报警器失效"}
-    finding = client.post("/api/v1/inspections", headers=inspector, json=payload).json["findings"][0]["id"]
-    client.post(f"/api/v1/findings/{finding}/rectification", headers=inspector, json={"note": "已更换"})
-    recheck = client.post("/api/v1/inspections", headers=inspector, json=inspection_payload(
-        enterprise, inspected_dt=datetime.now(UTC).isoformat(), checklist=[{"item_code": "HC-12", "result": "passed"}],
-        findings=[])).json["id"]
+    finding, recheck = _major_rectified(client, inspector, enterprise)
     manager, _ = login("safety_manager")
     page = manager.get(f"/findings/{finding}").get_data(as_text=True)
     assert "现场复查" in page and "同时出具整改复查意见书" in page and f'value="{recheck}"' in page

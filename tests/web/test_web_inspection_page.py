@@ -193,3 +193,12 @@ def test_the_inspection_and_finding_pages_print_on_a4_without_navigation(recorde
     page.goto(f"/inspections/{inspection['id']}")
     page.emulate_media(media="print")
     assert page.locator(".finding-block").first.evaluate("(el) => getComputedStyle(el).breakInside") == "avoid"
+
+
+def test_the_enterprise_page_lists_its_documents_in_the_page_not_its_title(recorded):
+    client, inspection = recorded()
+    html = client.get(f"/enterprises/{inspection['enterprise_id']}").get_data(as_text=True)
+    title = re.search(r"<title>(.*?)</title>", html, re.S).group(1)
+    assert "港城化工有限公司" in title and "<" not in title and "（港）" not in title
+    documents = re.search(r'<section class="panel" id="documents">(.*?)</section>', html, re.S).group(1)
+    assert "（港）安监检记〔" in documents and "（港）安监责改〔" in documents
