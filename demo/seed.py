@@ -155,7 +155,7 @@ def _progress(rng, inspection, manager_id: int) -> None:
                 item = next(i for i in inspection_items(inspection) if i.code == finding.item_code)
                 recheck = _inspection(rng, inspection.enterprise, inspection.second_inspector_id,
                                       inspection.inspector_id, age - 10, recheck=item)
-                documents.reinspect(recheck, [(finding, True, "")], documents.DEFAULT_OPINION, manager_id)
+                documents.reinspect(recheck, [(finding, True, "")], documents.OPINIONS[True], manager_id)
             else:
                 workflow.transition(finding, "verified", manager_id, "现场复查合格")
         elif age > 10 and rng.random() < 0.3:
@@ -170,10 +170,13 @@ def inspection_items(inspection):
 def _correction(actor_id: int) -> None:
     """One order corrected after it was issued (the person in charge's title was written wrongly): both kept."""
     from documents.models import ORDER, Document
+    from inspections.models import Inspection
 
     first = db.session.scalar(sa.select(Document).where(Document.kind == ORDER).order_by(Document.id).limit(1))
     if first is not None:
-        documents.correct(first, "被检查单位负责人职务填写有误，予以更正", actor_id)
+        inspection = db.session.get(Inspection, first.inspection_id)
+        title = "安全总监" if inspection.contact_title != "安全总监" else "总经理"
+        documents.correct(first, "被检查单位负责人职务填写有误，予以更正", actor_id, changes={"contact_title": title})
 
 
 def run(enterprise_count: int = 36) -> str:

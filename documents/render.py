@@ -311,6 +311,8 @@ def _signatures(d: _Doc) -> list:
                 lab["refused"],
                 f"{lab['reason']}{lab['colon']}{signature.get('refusal_reason') or ''}",
                 f"{lab['witness']}{lab['colon']}{signature.get('witness') or ''}")), d.cell)
+        elif signature.get("blank"):  # to be signed in ink on the printed copy
+            mark = d.cellp("")
         else:
             mark = d.image(signature.get("image"), SIGNATURE_BOX) or d.cellp(lab["no_image"])
         who_cell = Paragraph("<br/>".join(escape(line) for line in who.split("\n")), d.cell)

@@ -7,7 +7,7 @@ from flask_login import current_user
 from accounts.auth import roles_required
 from core.api import Blueprint
 from core.db import db
-from core.errors import Invalid
+from core.errors import NotFound
 from core.pagination import paginate
 from documents import service
 from documents.models import KINDS
@@ -80,9 +80,11 @@ def document_pdf(args, document_id):
 @blp.arguments(CorrectionSchema)
 @blp.response(201, DocumentSchema)
 def correction(data, document_id):
-    """Issue a correction: a new document from the records as they are now, superseding this one (kept)."""
+    """Issue a correction: the place or the person in charge corrected where given, then a new document from
+    the records as they are now, superseding this one (kept), its signature rows left for ink."""
     client_id = None if data["client_id"] is None else str(data["client_id"])
-    corrected = service.correct(service.get(document_id), data["reason"], current_user.id, client_id)
+    changes = {key: data[key] for key in service.CORRECTABLE if key in data}
+    corrected = service.correct(service.get(document_id), data["reason"], current_user.id, client_id, changes)
     db.session.commit()
     return corrected
 
@@ -132,4 +134,4 @@ class Template(MethodView):
 
 def _known(kind: str) -> None:
     if kind not in KINDS:
-        raise Invalid(f"unknown document kind {kind!r}; known: {', '.join(KINDS)}", field="kind")
+        raise NotFound(f"no document kind {kind!r}; known: {', '.join(KINDS)}")

@@ -1,4 +1,4 @@
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from accounts.schemas import UserRefSchema
 from core.api import ID, Boolean
@@ -61,6 +61,11 @@ class PdfQuerySchema(Schema):
 
 class CorrectionSchema(Schema):
     reason = Text(required=True, validate=validate.Length(min=1, max=2000))
+    location = Text(validate=validate.Length(max=300), metadata={"description": "the place inspected, corrected"})
+    contact_name = Text(validate=validate.Length(min=1, max=100), metadata={
+        "description": "the person in charge's name, corrected"})
+    contact_title = Text(validate=validate.Length(max=100))
+    contact_phone = Text(validate=validate.Length(max=40))
     client_id = fields.UUID(load_default=None, metadata={"description": "resending it returns the same correction"})
 
 
@@ -85,6 +90,9 @@ class OpinionCreateSchema(Schema):
 
 
 class VerifyUploadSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE  # other parts of the form are ignored (as for photo uploads)
+
     file = fields.Raw(required=True, metadata={"type": "string", "format": "binary"})
 
 

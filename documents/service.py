@@ -33,8 +33,8 @@ DOMAIN_NAMES = {  # (zh, en) as printed on the documents
     "construction": ("建筑施工", "Construction"),
 }
 LANGUAGES = ("zh", "en")
-# The opinion when the one verifying a single hazard on site writes none (a rejection always carries its reason).
-DEFAULT_OPINION = "经现场复查，该隐患已按要求整改完毕，同意销号。"
+# The opinion of a single hazard's on-site verification (its note is the hazard's own line on the opinion).
+OPINIONS = {True: "经现场复查，该隐患已按要求整改完毕，同意销号。", False: "经现场复查，该隐患未整改到位，请继续整改。"}
 
 
 # -- templates ------------------------------------------------------------------------------------------------
@@ -115,6 +115,17 @@ def _people(inspection: Inspection, images: dict) -> tuple[list, list]:
                            "refusal_reason": row.refusal_reason, "witness": row.witness,
                            "signed": _when(row.signed_dt)})
     return inspectors, signatures
+
+
+def _blank_signatures(inspection: Inspection) -> list[dict]:
+    """Signature rows left empty, to be signed in ink on the printed copy: both inspectors and the person in
+    charge. For documents no one signed on the tablet (a correction, an opinion of an unsigned re-inspection):
+    they never carry signatures made on another document."""
+    people = [("lead", inspection.inspector.full_name),
+              ("second", inspection.second_inspector.full_name if inspection.second_inspector else ""),
+              ("enterprise", inspection.contact_name)]
+    return [{"role": role, "name": name, "image": None, "refused": False, "refusal_reason": "", "witness": "",
+             "signed": "", "blank": True} for role, name in people]
 
 
 def _finding(finding: Finding, position: int, images: dict | None) -> dict:
@@ -238,10 +249,17 @@ def _with(images: dict, built: tuple[dict, list]) -> tuple[dict, dict, list]:
     return content, images, findings
 
 
-def correct(document: Document, reason: str, actor_id: int, client_id: str | None = None) -> Document:
-    """Issue a correction of ``document`` from the records as they are now (a changed deadline or severity, a
-    fixed template): a new number, ``supersedes_id`` naming the old one, which is kept unchanged. ``Conflict``
-    (409) when it was already superseded (correct the newest) or is an opinion (issue a new opinion)."""
+CORRECTABLE = ("location", "contact_name", "contact_title", "contact_phone")  # what was written wrongly on site
+
+
+def correct(document: Document, reason: str, actor_id: int, client_id: str | None = None,
+            changes: dict | None = None) -> Document:
+    """Issue a correction of ``document``: first the inspection's ``changes`` (``CORRECTABLE`` fields: the
+    place, the person in charge's name, title, phone; audited), then a new document from the records as they
+    are now (those changes, a changed deadline or severity, a fixed template) with a new number and
+    ``supersedes_id`` naming the old one, which is kept unchanged. Its signature rows are left empty, to be
+    signed in ink: the tablet's signatures were made on the original. ``Conflict`` (409) when it was already
+    superseded (correct the newest) or is an opinion (issue a new opinion)."""
     if client_id is not None:
         existing = db.session.scalar(sa.select(Document).where(Document.client_id == client_id))
         if existing is not None:
@@ -254,9 +272,12 @@ def correct(document: Document, reason: str, actor_id: int, client_id: str | Non
     if document.kind == OPINION:
         raise Conflict(_l("a re-inspection opinion is not corrected: verify again with a new re-inspection"))
     inspection = db.session.get(Inspection, document.inspection_id)
+    audit.apply("inspection.corrected", inspection,
+                audit.changes(inspection, {k: v for k, v in (changes or {}).items() if k in CORRECTABLE}), actor_id)
     images: dict[str, bytes] = {}
     build = _record_content if document.kind == RECORD else _order_content
     content, findings = build(inspection, images)
+    content["signatures"] = _blank_signatures(inspection)
     content["supersedes"] = {"number": document.number, "issued_on": document.content["issued_on"]}
     content["correction_reason"] = reason
     return _issue(document.kind, inspection, content, images, findings, actor_id, client_id, supersedes=document)
@@ -279,6 +300,8 @@ def issue_opinion(reinspection: Inspection, results: list[tuple[Finding, bool, s
         raise Invalid(_l("the re-inspection must be of the hazard's enterprise"), field="reinspection_id")
     images: dict[str, bytes] = {}
     content = _base(OPINION, reinspection, images)
+    if not content["signatures"]:
+        content["signatures"] = _blank_signatures(reinspection)
     answers = current_order(results[0][0]) if results else None
     content["answers"] = None if answers is None else {"number": answers.number,
                                                        "issued_on": answers.content["issued_on"]}

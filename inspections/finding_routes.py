@@ -4,6 +4,7 @@ from flask_login import current_user
 from accounts.auth import roles_required
 from core.api import Blueprint
 from core.db import db
+from core.errors import Invalid
 from core.pagination import paginate
 from documents import service as documents
 from inspections import findings
@@ -65,8 +66,11 @@ def verification(data, finding_id):
     整改复查意见书 is issued."""
     finding = findings.get(finding_id)
     if data["reinspection_id"] is not None:
-        documents.reinspect(inspections.get(data["reinspection_id"]), [(finding, data["accepted"], data["note"])],
-                            data["note"] or documents.DEFAULT_OPINION, current_user.id)
+        try:
+            documents.reinspect(inspections.get(data["reinspection_id"]), [(finding, data["accepted"], data["note"])],
+                                documents.OPINIONS[data["accepted"]], current_user.id)
+        except Invalid as exc:  # said of the opinion's results: here it is about this request's re-inspection
+            raise Invalid(exc.message, field="reinspection_id") from None
         return _commit(finding)
     action = "verified" if data["accepted"] else "rejected"
     return _commit(findings.transition(finding, action, current_user.id, data["note"]))

@@ -1,13 +1,18 @@
+from datetime import timedelta
+
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from accounts.schemas import UserRefSchema
 from core.api import ID, Boolean, QueryBoolean
+from core.db import utcnow
 from core.text import Text
 from core.time import within_years
 from inspections.models import CATEGORIES, DOMAINS, RESULTS, SEVERITIES, SIGNER_ROLES, STATUSES
 from photos.schemas import FindingPhotoSchema
 
 _text = Text
+# How far ahead of the server a tablet's clock may run before its times are refused as in the future.
+CLOCK_SKEW = timedelta(minutes=10)
 
 
 class ChecklistResultSchema(Schema):
@@ -36,7 +41,8 @@ class SignatureCreateSchema(Schema):
     image = _text(load_default=None, allow_none=True, validate=validate.Length(max=700_000), metadata={
         "description": "the signature as a PNG data URL (data:image/png;base64,...); none when refused"})
     refused = Boolean(load_default=False, metadata={"description": "the person in charge refused to sign (拒绝签字)"})
-    refusal_reason = _text(load_default="", validate=validate.Length(max=2000))
+    refusal_reason = _text(load_default="", validate=validate.Length(max=300), metadata={
+        "description": "why the person in charge refused, in a sentence or two (it is printed in the signature row)"})
     witness = _text(load_default="", validate=validate.Length(max=100), metadata={
         "description": "who witnessed the refusal (见证人)"})
     signed_dt = fields.AwareDateTime(required=True, validate=within_years)
@@ -84,8 +90,17 @@ class InspectionCreateSchema(Schema):
 
     @validates_schema
     def _times_and_signers(self, data, **_):
+        ahead = utcnow() + CLOCK_SKEW
+        for name in ("inspected_dt", "ended_dt"):
+            if data.get(name) is not None and data[name] > ahead:
+                raise ValidationError("this time is in the future: check the device's clock", name)
         if data.get("ended_dt") is not None and data["ended_dt"] < data["inspected_dt"]:
             raise ValidationError("the end is before the start", "ended_dt")
+        for index, row in enumerate(data.get("signatures", [])):
+            if not data["inspected_dt"] <= row["signed_dt"] <= ahead:
+                raise ValidationError({"signatures": {index: {"signed_dt": [
+                    "a signature is made during or after the inspection and not in the future: check the "
+                    "device's clock"]}}})
         roles = [row["role"] for row in data.get("signatures", [])]
         if not roles:
             return

@@ -122,7 +122,7 @@ def _verify(finding: Finding, form: VerificationForm) -> str:
     note = (form.note.data or "").strip()  # a form posted without the note field: no note, not a 500
     if form.reinspection.data:
         opinion = documents.reinspect(db.session.get(Inspection, form.reinspection.data),
-                                      [(finding, accepted, note)], note or documents.DEFAULT_OPINION, current_user.id)
+                                      [(finding, accepted, note)], documents.OPINIONS[accepted], current_user.id)
         return _("Re-inspection opinion %(number)s issued.", number=opinion.number)
     workflow.transition(finding, "verified" if accepted else "rejected", current_user.id, note)
     return _("Verified: the finding is closed.") if accepted else _("Rejected: the finding is open again.")

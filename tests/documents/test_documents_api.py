@@ -203,7 +203,7 @@ def test_administrators_adjust_the_template_and_new_documents_use_it(app, client
     bad = client.put("/api/v1/documents/templates/rectification_order", headers=admin,
                      json={"body": body | {"prefix": ""}})
     assert bad.status_code == 422 and "prefix" in bad.json["errors"]["json"]["body"]
-    assert client.put("/api/v1/documents/templates/nonsense", headers=admin, json={"body": body}).status_code == 422
+    assert client.put("/api/v1/documents/templates/nonsense", headers=admin, json={"body": body}).status_code == 404
     changed = client.put("/api/v1/documents/templates/rectification_order", headers=admin,
                          json={"body": body | {"prefix": "（临港）应急责改"}})
     assert changed.status_code == 200

@@ -165,7 +165,9 @@ def test_record_shows_facts_checklist_results_severity_and_signatures(images, tm
 
 
 def test_order_prints_major_sentence_and_single_deadline(images, tmp_path):
-    text = flat(pdf_text(render(content("rectification_order"), images, "zh"), tmp_path))
+    printed = pdf_text(render(content("rectification_order"), images, "zh"), tmp_path)
+    assert "31 日前整改完毕" in printed  # the date runs into 前, as on the paper form
+    text = flat(printed)
     assert "其中第1、3项属于重大事故隐患。" in text
     assert "现责令你单位于2026年12月31日前整改完毕，达到有关法律法规规章和标准规定的要求。" in text
     assert "如果不服本指令" in text and "本文书一式两份" in text
@@ -182,7 +184,7 @@ def test_order_with_differing_deadlines_prints_one_per_item_and_no_major_sentenc
 
 def test_opinion_prints_the_order_it_answers_time_and_each_result(images, tmp_path):
     text = flat(pdf_text(render(content("reinspection_opinion"), images, "zh"), tmp_path))
-    assert "本机关于2026年11月20日作出了责令限期整改的决定（（港）安监责改〔2026〕3号）" in text
+    assert "本机关于2026年11月20日作出了（港）安监责改〔2026〕3号《责令限期整改指令书》" in text
     assert "复查时间：2026年12月1日09:30至2026年12月1日11:05" in text
     assert "整改合格" in text and "未整改到位" in text and "检定报告未提供" in text
     assert "同意销号。" in text and "继续加强管理。" in text
@@ -277,7 +279,7 @@ def test_english_rendering_has_english_titles_and_dates(images, tmp_path):
         assert "Port Zone Emergency Management Bureau" in text
         assert "Page 1 of 1" in text or "Page 1 of 2" in text
     order = " ".join(pdf_text(render(content("rectification_order"), images, "en"), tmp_path).split())
-    assert "by 31 December 2026" in order and "item(s) 1, 3 are major accident hazards" in order
+    assert "by 31 December 2026" in order and "major accident hazards: item(s) 1, 3." in order
     record = " ".join(pdf_text(render(content("inspection_record"), images, "en"), tmp_path).split())
     assert "not applicable" in record and "failed" in record and "Hazardous chemicals" in record
 
