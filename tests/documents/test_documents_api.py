@@ -285,3 +285,70 @@ def test_the_database_refuses_to_change_an_issued_document(app, client, crew, ma
                 db.session.execute(sa.text(f"UPDATE documents SET {change}"))
             db.session.rollback()
         assert db.session.scalar(sa.select(Document.pdf_sha256).limit(1)) == original
+
+
+@pytest.mark.parametrize("change, where", [
+    (lambda p: p.update(inspected_dt="2099-01-01T00:00:00+00:00"), ("inspected_dt",)),
+    (lambda p: p.update(ended_dt="2099-01-01T00:00:00+00:00"), ("ended_dt",)),
+    (lambda p: p["signatures"][2].update(signed_dt="2099-01-01T00:00:00+00:00"), ("signatures", "2", "signed_dt")),
+    (lambda p: p["signatures"][0].update(signed_dt="2001-01-01T00:00:00+00:00"), ("signatures", "0", "signed_dt")),
+], ids=["start-ahead", "end-ahead", "signed-ahead", "signed-before-start"])
+def test_times_from_a_wrong_tablet_clock_are_refused(app, client, crew, make_enterprise, change, where):
+    """A tablet whose clock is wrong would start the wrong year's number series and date the documents wrongly."""
+    lead, _, second_id, _ = crew()
+    payload = signed_payload(make_enterprise(), second_id)
+    change(payload)
+    response = client.post("/api/v1/inspections", json=payload, headers=lead)
+    assert response.status_code == 422
+    errors = response.json["errors"]["json"]
+    for key in where:
+        errors = errors[key]
+    assert "clock" in errors[0]
+    assert _documents(app) == []
+
+
+def test_a_refusal_reason_is_a_sentence_or_two(app, client, crew, make_enterprise):
+    lead, _, second_id, _ = crew()
+    payload = signed_payload(make_enterprise(), second_id, refused=True)
+    payload["signatures"][2]["refusal_reason"] = "拒" * 301
+    response = client.post("/api/v1/inspections", json=payload, headers=lead)
+    assert response.status_code == 422 and response.json["errors"]["json"]["signatures"]["2"]["refusal_reason"]
+    payload["signatures"][2]["refusal_reason"] = "拒" * 300
+    assert client.post("/api/v1/inspections", json=payload, headers=lead).status_code == 201
+
+
+def _images_in(pdf: bytes, tmp_path) -> int:
+    """How many images a PDF holds, by poppler's ``pdfimages -list`` (two header lines, then one per image)."""
+    import subprocess
+
+    path = tmp_path / "document.pdf"
+    path.write_bytes(pdf)
+    listed = subprocess.run(["pdfimages", "-list", str(path)], capture_output=True, check=True, text=True).stdout
+    return len(listed.splitlines()) - 2
+
+
+def test_a_correction_corrects_the_place_and_leaves_signatures_for_ink(app, client, crew, make_enterprise, tmp_path):
+    from audit.models import AuditEntry
+
+    lead, _, second_id, _ = crew()
+    inspection = client.post("/api/v1/inspections", json=signed_payload(make_enterprise(), second_id),
+                             headers=lead).json
+    record = client.get(f"/api/v1/documents?kind=inspection_record&inspection_id={inspection['id']}",
+                        headers=lead).json[0]
+    original = client.get(f"/api/v1/documents/{record['id']}/pdf", headers=lead).data
+    assert _images_in(original, tmp_path) == 3  # the three signatures
+    blank = client.post(f"/api/v1/documents/{record['id']}/corrections", headers=lead,
+                        json={"reason": "负责人姓名有误", "contact_name": ""})
+    assert blank.status_code == 422 and "contact_name" in blank.json["errors"]["json"]
+    corrected = client.post(f"/api/v1/documents/{record['id']}/corrections", headers=lead,
+                            json={"reason": "检查场所填写有误", "location": "二号罐区", "contact_title": "总经理"})
+    assert corrected.status_code == 201, corrected.json
+    with app.app_context():
+        stored = db.session.get(Document, corrected.json["id"])
+        assert stored.content["inspection"]["place"] == "二号罐区"
+        assert stored.content["person_in_charge"]["title"] == "总经理"
+        assert all(row["blank"] and row["image"] is None for row in stored.content["signatures"])
+        assert _images_in(stored.pdf, tmp_path) == 0
+        entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "inspection.corrected"))
+        assert entry.before == {"location": "罐区", "contact_title": "安全总监"}
+    assert client.get(f"/api/v1/inspections/{inspection['id']}", headers=lead).json["location"] == "二号罐区"

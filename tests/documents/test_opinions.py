@@ -83,3 +83,24 @@ def test_an_opinion_names_each_finding_once(client, auth):
     response = client.post("/api/v1/documents/opinions", headers=auth("safety_manager"), json={
         "reinspection_id": 1, "opinion": "x", "results": [{"finding_id": 1, "accepted": True}] * 2})
     assert response.status_code == 422 and "results" in response.json["errors"]["json"]
+
+
+def test_the_verification_endpoint_names_its_own_field_and_writes_the_note_once(app, client, crew,
+                                                                                make_enterprise):
+    lead, second, enterprise, finding = _ordered_major(client, crew, make_enterprise)
+    before = _reinspection(client, second, enterprise, when=datetime.now(UTC) - timedelta(hours=1))
+    refused = client.post(f"/api/v1/findings/{finding['id']}/verification", headers=second,
+                          json={"accepted": True, "reinspection_id": before})
+    assert refused.status_code == 422 and list(refused.json["errors"]["json"]) == ["reinspection_id"]
+    without = client.post(f"/api/v1/findings/{finding['id']}/verification", headers=second, json={"accepted": True})
+    assert without.status_code == 422
+    assert "on-site re-inspection" in without.json["errors"]["json"]["reinspection_id"][0]
+    reinspection = _reinspection(client, second, enterprise)
+    done = client.post(f"/api/v1/findings/{finding['id']}/verification", headers=second,
+                       json={"accepted": True, "note": "间距已满足", "reinspection_id": reinspection})
+    assert done.status_code == 200 and done.json["status"] == "verified"
+    with app.app_context():
+        opinion = db.session.scalar(sa.select(Document).where(Document.kind == "reinspection_opinion"))
+        assert opinion.content["opinion"] == "经现场复查，该隐患已按要求整改完毕，同意销号。"
+        assert opinion.content["results"][0]["note"] == "间距已满足"
+        assert [row["blank"] for row in opinion.content["signatures"]] == [True, True, True]
