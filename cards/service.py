@@ -247,8 +247,12 @@ def _reinspection_problems(reinspection, items: set[str] | None) -> list:
     return problems
 
 
+# How a re-checked item's result reads in a refusal (the stored codes are not words for a reader).
+_RESULT_WORDS = {"passed": _l("passed"), "failed": _l("failed"), "not_applicable": _l("not applicable")}
+
+
 def _with_results(codes: list[str], results: dict[str, str]) -> str:
-    return ", ".join(f"{code} ({results[code]})" for code in codes)
+    return ", ".join(f"{code} ({_RESULT_WORDS[results[code]]})" for code in codes)
 
 
 def lift(card: Card, reason: str, reinspection, actor_id: int) -> Card:

@@ -111,7 +111,7 @@ def test_an_item_marked_not_applicable_is_refused(app, client, inspector, manage
     enterprise, card = carded
     skipped = _inspect(client, inspector, enterprise, [],
                        checklist=_checklist(HC_12="not_applicable", HC_04="passed"), days_ago=0)
-    message = _refused(_lift(client, manager, card, skipped["id"]), "HC-12 (not_applicable)")
+    message = _refused(_lift(client, manager, card, skipped["id"]), "HC-12 (not applicable)")
     assert "HC-04" not in message
     assert _status(app, card) == "active"
 
@@ -142,6 +142,11 @@ def test_the_refusal_is_in_chinese_when_asked(client, inspector, manager, carded
     response = client.post(f"/api/v1/cards/{card}/lift", json={"reason": "复查合格", "reinspection_id": half["id"]},
                            headers=manager | {"Accept-Language": "zh-CN"})
     _refused(response, "触发该牌的检查项 HC-04 未复核")
+    skipped = _inspect(client, inspector, enterprise, [],
+                       checklist=_checklist(HC_12="not_applicable", HC_04="passed"), days_ago=0)
+    response = client.post(f"/api/v1/cards/{card}/lift", json={"reason": "复查合格", "reinspection_id": skipped["id"]},
+                           headers=manager | {"Accept-Language": "zh-CN"})
+    _refused(response, "HC-12 (不适用)")
 
 
 def test_a_reinspection_that_passed_every_item_lifts_the_card(app, client, inspector, manager, carded):
@@ -184,7 +189,7 @@ def test_a_manual_card_needs_a_checklist_all_passed(app, client, inspector, mana
     empty = _after_now(client, inspector, enterprise, [])
     _refused(_lift(client, manager, card, empty["id"]), "no checklist")
     partly = _after_now(client, inspector, enterprise, _checklist(HC_01="passed", HC_02="not_applicable"))
-    message = _refused(_lift(client, manager, card, partly["id"]), "HC-02 (not_applicable)")
+    message = _refused(_lift(client, manager, card, partly["id"]), "HC-02 (not applicable)")
     assert "HC-01" not in message
     assert _status(app, card) == "active"
     passed = _after_now(client, inspector, enterprise, _checklist(HC_01="passed", HC_02="passed"))
