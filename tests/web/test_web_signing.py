@@ -186,3 +186,97 @@ def test_signed_offline_the_inspection_and_its_documents_arrive_once(
     assert len(listed) >= (2 if refused else 3)  # the signatures drawn on the tablet
     if refused:
         assert "认为检查结论有误" in text and "赵六" in text
+
+
+def sign_all(page, cdp):
+    """The three pads, each with its own kind of pointer: a finger, a mouse, a pen."""
+    sign_with_touch(page, cdp, "lead")
+    sign_with_mouse(page, "second")
+    sign_with_pen(page, "enterprise")
+
+
+RESIGN = "内容已修改，签字已清除，请重新签字。"
+
+
+@pytest.mark.parametrize("change", ["failed-item", "person-in-charge", "finding", "unannounced"])
+def test_a_change_after_signing_clears_the_signatures(
+        app, tablet, browser_login, make_user, make_enterprise, screenshots, change):
+    """Signatures sign the content they saw: a change to what the documents show clears them all, with a notice,
+    and sending waits until they are made again. "unannounced" changes a field without any input event (a script,
+    an autofill): the check before sending catches it."""
+    make_enterprise(name="港城化工有限公司")
+    second, _ = make_user("inspector")
+    certify(app, second, "32000067890", "李四")
+    context = tablet()
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    lead = browser_login(page, "inspector")
+    certify(app, lead, "32000012345", "张三")
+    item = fill_inspection(page, "港城化工有限公司", "装卸区警示标志缺失")
+    page.select_option("#second-inspector", str(second))
+    page.fill("#contact-name", "王五")
+    page.fill("#contact-title", "安全总监")
+    page.fill("#contact-phone", "0512-88886666")
+    cdp = context.new_cdp_session(page)
+    sign_all(page, cdp)
+    done = page.locator(".pad-block.done")
+    notice = page.locator("#resign-notice")
+    enterprise_signer = page.locator('.pad-block[data-role="enterprise"] .pad-signer')
+    assert done.count() == 3 and enterprise_signer.inner_text() == "王五"
+    assert page.input_value("#ended")  # the first signature fixed the end time the documents print
+    page.fill("#notes", "随行：港区安监站")  # the documents do not print the notes: the signatures stay
+    assert done.count() == 3 and notice.is_hidden()
+
+    expected = {"contact": "王五", "descriptions": ["装卸区警示标志缺失"]}
+    if change == "failed-item":
+        code = page.locator("li.item[data-result='passed']").first.get_attribute("data-code")
+        other = page.locator(f"li.item[data-code='{code}']")
+        other.locator(".res-failed span").tap()
+        other.locator(".f-desc").fill("消防通道堵塞")
+        expected["descriptions"].append("消防通道堵塞")
+    elif change == "person-in-charge":
+        page.fill("#contact-name", "王小五")
+        expected["contact"] = "王小五"
+    elif change == "finding":
+        item.locator(".f-desc").fill("装卸区警示标志缺失，照明不足")
+        expected["descriptions"] = ["装卸区警示标志缺失，照明不足"]
+    else:
+        page.evaluate("document.getElementById('contact-phone').value = '0512-11112222'")
+        assert done.count() == 3  # nothing told the page yet
+        page.evaluate("document.getElementById('inspection-form').requestSubmit()")
+        assert page.locator("#form-error").inner_text() == RESIGN
+        assert page.evaluate("Outbox.all()") == []
+
+    assert done.count() == 0
+    assert notice.is_visible() and notice.inner_text() == RESIGN
+    assert page.locator("#form-error").inner_text() == RESIGN
+    assert enterprise_signer.inner_text() == expected["contact"]
+    screenshots(page, f"signing-cleared-{change}", full_page=False)
+    # Nothing signed now, but the inspection was meant to be signed: it is not sent without signatures.
+    page.click("#submit-inspection")
+    assert page.locator("#form-error").inner_text() == RESIGN
+    sign_with_touch(page, cdp, "lead")
+    page.click("#submit-inspection")
+    assert page.locator("#form-error").inner_text().startswith("一旦有人签字")
+    assert page.evaluate("Outbox.all()") == []
+
+    sign_with_mouse(page, "second")
+    sign_with_pen(page, "enterprise")
+    assert done.count() == 3 and notice.is_hidden()
+    page.click("#submit-inspection")
+    page.locator("#outbox li.outbox-item[data-state='sent']").wait_for(timeout=30000)
+    page.evaluate("Outbox.sync(true)")
+    page.wait_for_timeout(300)
+    assert count(app, Inspection) == 1
+    with app.app_context():
+        inspection = db.session.scalars(sa.select(Inspection)).one()
+        assert inspection.contact_name == expected["contact"]
+        assert inspection.contact_phone == ("0512-11112222" if change == "unannounced" else "0512-88886666")
+        assert sorted(f.description for f in inspection.findings) == sorted(expected["descriptions"])
+        stored = {s.role: s for s in inspection.signatures}
+        assert sorted(stored) == ["enterprise", "lead", "second"]
+        assert all(inked(s.png) > 50 for s in stored.values())
+        names = [stored[role].signer_name for role in ("lead", "second", "enterprise")]
+        assert names == ["张三", "李四", expected["contact"]]
+    assert errors == []

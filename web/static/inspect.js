@@ -14,7 +14,8 @@
   let startedAt = new Date();  // the inspection starts when its form does
   let enterprise = null;
   let checklist = null;
-  let items = [];  // {item, li, result, photos: [{file, ready: Promise<File>}]}
+  let items = [];  // {item, li, result, photos: [{key, file, ready: Promise<File>}]}
+  let photoKeys = 0;  // each photo taken gets its own key, so adding or removing one changes the fingerprint
 
   function localToday() {
     // The zone's calendar date (deadlines are dates in Asia/Shanghai, whatever the tablet's own zone).
@@ -45,12 +46,13 @@
     return new Date(guess);
   }
 
-  function showError(message) {
+  /** ``scroll`` false leaves the page where it is: the box sits in the sticky bar, always in view. */
+  function showError(message, scroll = true) {
     const box = $("form-error");
     box.textContent = message;
     box.className = "flash flash-error";
     box.hidden = !message;
-    if (message) box.scrollIntoView({block: "center"});
+    if (message && scroll) box.scrollIntoView({block: "center"});
   }
 
   // ---- enterprise ----
@@ -247,7 +249,8 @@
     const thumbs = entry.li.querySelector(".thumbs");
     for (const file of Array.from(input.files || [])) {
       if (entry.photos.length >= config.maxPhotos) break;
-      const photo = {file, ready: Photos.downscale(file).catch(() => file)};
+      photoKeys += 1;
+      const photo = {key: photoKeys, file, ready: Photos.downscale(file).catch(() => file)};
       entry.photos.push(photo);
       thumbs.appendChild(Photos.thumb(file, () => {
         entry.photos = entry.photos.filter((p) => p !== photo);
@@ -276,6 +279,7 @@
     $("checklist").replaceChildren(...items.map((entry) => entry.li));
     $("all-passed").hidden = false;
     status.hidden = true;
+    contentChanged();  // another domain's checklist: not what anyone signed
   }
 
   form.querySelectorAll("input[name=domain]").forEach((input) => input.addEventListener("change", loadChecklist));
@@ -289,20 +293,55 @@
   // ---- people, end time and signatures ----
   const second = $("second-inspector");
   const refused = $("refused");
+  const notice = $("resign-notice");
   const pads = {};
+  // A signature (or the refusal) signs the content as it was when it was made: each one keeps the fingerprint of
+  // that content and the signer's name then. {lead|second|enterprise|refusal: {print, name}}
+  const marks = {};
+  let resignNeeded = false;  // signatures were cleared by a change: sending needs them again
   form.querySelectorAll(".pad-block").forEach((block) => {
-    const pad = new SignPad(block.querySelector("canvas"), () => block.classList.toggle("done", !pad.empty));
-    pads[block.dataset.role] = pad;
+    const role = block.dataset.role;
+    const pad = new SignPad(block.querySelector("canvas"), () => {
+      block.classList.toggle("done", !pad.empty);
+      if (pad.empty) delete marks[role];
+      else if (!marks[role]) mark(role);  // the first stroke; later strokes finish the same signature
+      signaturesChanged();
+    });
+    pads[role] = pad;
     block.querySelector(".pad-clear").addEventListener("click", () => pad.clear());
   });
   const signer = (role) => form.querySelector(`.pad-block[data-role="${role}"] .pad-signer`);
+
+  /** Who signs a pad now: the second inspector chosen, the person in charge entered. */
+  function currentSigner(role) {
+    if (role === "second") {
+      const chosen = second.selectedOptions[0];
+      return chosen && chosen.value ? chosen.dataset.name : "";
+    }
+    return role === "lead" ? signer("lead").textContent : $("contact-name").value.trim();
+  }
+
   function showSigners() {
-    const chosen = second.selectedOptions[0];
-    signer("second").textContent = chosen && chosen.value ? chosen.dataset.name : "";
-    signer("enterprise").textContent = $("contact-name").value.trim();
+    for (const role of ["second", "enterprise"]) {
+      const made = marks[role] || (role === "enterprise" && marks.refusal);
+      signer(role).textContent = made ? made.name : currentSigner(role);
+    }
   }
   second.addEventListener("change", showSigners);
   $("contact-name").addEventListener("input", showSigners);
+
+  function mark(key) {
+    // The end time is printed on the documents: the first signature fixes it when the inspector has not.
+    if (!$("ended").value) $("ended").value = zoneWallClock(new Date());
+    marks[key] = {print: fingerprint(), name: currentSigner(key === "refusal" ? "enterprise" : key)};
+  }
+
+  /** After each signature or clear: once all three are made again, the notice that they were cleared goes. */
+  function signaturesChanged() {
+    if (marks.lead && marks.second && (marks.enterprise || marks.refusal)) notice.hidden = true;
+    showSigners();
+  }
+
   let refusedAt = null;
   refused.addEventListener("change", () => {
     const block = form.querySelector('.pad-block[data-role="enterprise"]');
@@ -311,7 +350,38 @@
     pads.enterprise.disabled = refused.checked;
     if (refused.checked) pads.enterprise.clear();  // a refusal carries no signature
     refusedAt = refused.checked ? new Date() : null;
+    if (refused.checked) mark("refusal");
+    else delete marks.refusal;
+    signaturesChanged();
   });
+
+  /** Every signature and the refusal gone, with the notice: the content they signed is no longer the content. */
+  function clearSignatures() {
+    Object.values(pads).forEach((pad) => pad.clear());
+    if (refused.checked) {
+      refused.checked = false;
+      refused.dispatchEvent(new Event("change"));
+    }
+    $("refusal-reason").value = "";  // the reason and the witness were about the content refused
+    $("witness").value = "";
+    Object.keys(marks).forEach((key) => delete marks[key]);
+    resignNeeded = true;
+    notice.hidden = false;
+    showSigners();
+    showError(notice.textContent, false);
+  }
+
+  /** True (and the signatures cleared) when what the documents show changed since any signature was made. */
+  function contentChanged() {
+    const made = Object.values(marks);
+    if (!made.length) return false;
+    const now = fingerprint();
+    if (made.every((m) => m.print === now)) return false;
+    clearSignatures();
+    return true;
+  }
+  // Bubbling up from every control (clicks too: "mark unanswered as passed", removing a photo, another enterprise).
+  for (const type of ["input", "change", "click"]) form.addEventListener(type, contentChanged);
   $("finish").addEventListener("click", () => {
     $("ended").value = zoneWallClock(new Date());
     $("sign-step").scrollIntoView({block: "start"});
@@ -320,7 +390,7 @@
   /** The signatures to send: none when nobody signed; otherwise all three (or the refusal), or an error. */
   function signatures() {
     const used = !pads.lead.empty || !pads.second.empty || !pads.enterprise.empty || refused.checked;
-    if (!used) return {rows: []};
+    if (!used) return resignNeeded ? {error: notice.textContent} : {rows: []};
     if (pads.lead.empty || pads.second.empty || (pads.enterprise.empty && !refused.checked)) {
       return {error: t("sign_all")};
     }
@@ -347,6 +417,52 @@
     return zoneInstant($("ended").value);
   }
 
+  // ---- what the documents show ----
+  function findingOf(entry) {
+    const li = entry.li;
+    const deadline = li.querySelector(".f-deadline");
+    return {
+      item_code: entry.item.code,
+      description: li.querySelector(".f-desc").value.trim(),
+      category: li.querySelector(".f-cat").value,
+      severity: li.querySelector(".f-sev").value,
+      // Sent only when the inspector changed it; otherwise the server applies the item's usual deadline.
+      deadline: deadline.dataset.auto || !deadline.value ? null : deadline.value,
+      responsible_person: li.querySelector(".f-resp").value.trim(),
+    };
+  }
+
+  const failedEntries = () => items.filter((entry) => entry.result === "failed");
+
+  /** The payload's fields but the end time, the findings' photos and the signatures. */
+  function content() {
+    const domainInput = form.querySelector("input[name=domain]:checked");
+    return {
+      client_id: clientId,
+      enterprise_id: enterprise ? enterprise.id : null,
+      domain: domainInput ? domainInput.value : null,
+      inspected_dt: startedAt.toISOString(),
+      second_inspector_id: second.value ? Number(second.value) : null,
+      contact_name: $("contact-name").value.trim(),
+      contact_title: $("contact-title").value.trim(),
+      contact_phone: $("contact-phone").value.trim(),
+      location: $("location").value.trim(),
+      notes: $("notes").value.trim(),
+      checklist: items.map((entry) => ({item_code: entry.item.code, result: entry.result})),
+      findings: failedEntries().map(findingOf),
+    };
+  }
+
+  /** What the inspection record and the rectification order will show, as one string (signatures aside). The
+      notes are left out: the documents do not print them (documents/service.py). */
+  function fingerprint() {
+    const shown = content();
+    delete shown.notes;
+    const extra = failedEntries().map((entry) => ({deadline: entry.li.querySelector(".f-deadline").value,
+                                                   photos: entry.photos.map((photo) => photo.key)}));
+    return JSON.stringify([shown, $("ended").value, extra]);
+  }
+
   // ---- submit ----
   function reset() {
     clientId = App.uuid();
@@ -362,6 +478,8 @@
     $("checklist-status").hidden = false;
     Object.values(pads).forEach((pad) => { pad.disabled = false; pad.clear(); });
     refused.dispatchEvent(new Event("change"));
+    resignNeeded = false;
+    notice.hidden = true;
     showSigners();
   }
 
@@ -372,8 +490,9 @@
     if (items.some((entry) => !entry.result)) return showError(t("answer_all"));
     const failed = items.filter((entry) => entry.result === "failed");
     if (failed.some((entry) => !entry.li.querySelector(".f-desc").value.trim())) return showError(t("describe_failed"));
-    const signed = signatures();
-    if (signed.error) return showError(signed.error);
+    if (contentChanged()) return showError(notice.textContent);  // signed for other content: never sent
+    const signing = signatures();
+    if (signing.error) return showError(signing.error);
     const ended = endedAt();
     // The end is given to the minute: within the start's own minute it counts as the start.
     if (Number.isNaN(ended.getTime()) || ended.getTime() < Math.floor(startedAt.getTime() / 60000) * 60000) {
@@ -383,19 +502,8 @@
     button.disabled = true;
     try {
       const photos = [];
-      const findings = [];
+      const fields = content();
       for (const [index, entry] of failed.entries()) {
-        const li = entry.li;
-        const deadline = li.querySelector(".f-deadline");
-        findings.push({
-          item_code: entry.item.code,
-          description: li.querySelector(".f-desc").value.trim(),
-          category: li.querySelector(".f-cat").value,
-          severity: li.querySelector(".f-sev").value,
-          // Sent only when the inspector changed it; otherwise the server applies the item's usual deadline.
-          deadline: deadline.dataset.auto || !deadline.value ? null : deadline.value,
-          responsible_person: li.querySelector(".f-resp").value.trim(),
-        });
         for (const photo of entry.photos) {
           const file = await photo.ready;
           photos.push({finding: index, blob: file, name: file.name || "photo.jpg", id: null});
@@ -407,23 +515,9 @@
         url: config.inspections,
         photos_url: config.photos,
         summary: {enterprise: enterprise.name, domain: domainInput.parentElement.textContent.trim(),
-                  findings: findings.length, signed: signed.rows.length > 0},
-        payload: {
-          client_id: clientId,
-          enterprise_id: enterprise.id,
-          domain: domainInput.value,
-          inspected_dt: startedAt.toISOString(),
-          ended_dt: (ended < startedAt ? startedAt : ended).toISOString(),
-          second_inspector_id: second.value ? Number(second.value) : null,
-          contact_name: $("contact-name").value.trim(),
-          contact_title: $("contact-title").value.trim(),
-          contact_phone: $("contact-phone").value.trim(),
-          location: $("location").value.trim(),
-          notes: $("notes").value.trim(),
-          checklist: items.map((entry) => ({item_code: entry.item.code, result: entry.result})),
-          findings,
-          signatures: signed.rows,
-        },
+                  findings: fields.findings.length, signed: signing.rows.length > 0},
+        payload: {...fields, ended_dt: (ended < startedAt ? startedAt : ended).toISOString(),
+                  signatures: signing.rows},
         photos,
       });
       reset();
