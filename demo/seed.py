@@ -30,10 +30,10 @@ from remediation import demo as water_demo
 PASSWORD = "demo-password"
 USERS = [  # username, name, roles, law-enforcement certificate number (made up for the demo)
     ("admin", "系统管理员", ["admin"], ""),
-    ("zhang.wei", "张伟（检查员）", ["inspector"], "32058221001"),
-    ("zhao.min", "赵敏（检查员）", ["inspector"], "32058221002"),
-    ("li.na", "李娜（安全管理）", ["safety_manager"], "32058221003"),
-    ("chen.jie", "陈杰（环保）", ["env_staff"], ""),
+    ("zhang.wei", "张伟", ["inspector"], "32058221001"),
+    ("zhao.min", "赵敏", ["inspector"], "32058221002"),
+    ("li.na", "李娜", ["safety_manager"], "32058221003"),
+    ("chen.jie", "陈杰", ["env_staff"], ""),
 ]
 SIGNED_DAYS = 30  # inspections of the last month were signed on the tablet and have their documents
 ZONES = ["化工园区", "东港区", "西港区", "物流园"]
