@@ -291,15 +291,17 @@ def certify(app, user_id: int, certificate_no: str, full_name: str | None = None
 
 
 def signed(payload: dict, second_id: int, refused: bool = False) -> dict:
-    """``payload`` with a second inspector, the person in charge, an end an hour after the start and the three
-    signatures (or the person in charge's refusal)."""
+    """``payload`` with a second inspector, the person in charge, an end an hour after the start (or now, for an
+    inspection that started less than an hour ago: no time may be in the future) and the three signatures (or
+    the person in charge's refusal), made at the end."""
     start = datetime.fromisoformat(payload["inspected_dt"])
-    signed_dt = (start + timedelta(minutes=55)).isoformat()
+    end = min(start + timedelta(hours=1), datetime.now(start.tzinfo))
+    signed_dt = end.isoformat()
     enterprise = ({"role": "enterprise", "refused": True, "refusal_reason": "认为检查结论有误", "witness": "赵六",
                    "signed_dt": signed_dt} if refused else
                   {"role": "enterprise", "image": signature_url(9), "signed_dt": signed_dt})
     return payload | {
-        "second_inspector_id": second_id, "ended_dt": (start + timedelta(hours=1)).isoformat(),
+        "second_inspector_id": second_id, "ended_dt": end.isoformat(),
         "contact_name": "王五", "contact_title": "安全总监", "contact_phone": "0512-88886666",
         "signatures": [{"role": "lead", "image": signature_url(1), "signed_dt": signed_dt},
                        {"role": "second", "image": signature_url(2), "signed_dt": signed_dt}, enterprise],
