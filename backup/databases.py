@@ -208,6 +208,14 @@ def _pg_wipe(conn) -> None:
             "SELECT sequence_schema, sequence_name FROM information_schema.sequences "
             "WHERE sequence_schema NOT IN ('pg_catalog', 'information_schema')").all():
         conn.exec_driver_sql(f'DROP SEQUENCE IF EXISTS "{schema}"."{name}" CASCADE')
+    # The schema's own functions too (the documents' trigger function): the dump creates them again. Functions
+    # that belong to an extension stay with it.
+    for schema, name, arguments in conn.exec_driver_sql(
+            "SELECT n.nspname, p.proname, pg_get_function_identity_arguments(p.oid) FROM pg_proc p "
+            "JOIN pg_namespace n ON n.oid = p.pronamespace "
+            "WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') AND left(n.nspname, 3) <> 'pg_' "
+            "AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e')").all():
+        conn.exec_driver_sql(f'DROP FUNCTION IF EXISTS "{schema}"."{name}"({arguments}) CASCADE')
 
 
 def _postgres_restore(url: sa.URL, file: Path, force: bool, made_by: dict) -> None:

@@ -20,6 +20,7 @@ from tests.backup.helpers import (
     table_counts,
     upload,
 )
+from tests.test_migrations import _triggers
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "photos"
 KEY_ROWS = {
@@ -92,6 +93,8 @@ def test_restore_refuses_a_database_that_is_not_empty_unless_forced(app, populat
     assert forced.exit_code == 0, forced.output
     assert "Restored 0 photo files (6 were already in place)." in forced.output
     assert table_counts(target) == counts
+    with target.app_context():  # the restored database still refuses to change an issued document
+        assert _triggers() == {"documents_never_change"}
 
 
 def test_verify_checks_an_archive_without_restoring(app, populated, tmp_path):
