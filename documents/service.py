@@ -132,10 +132,9 @@ def _finding(finding: Finding, position: int, images: dict | None) -> dict:
     photos = []
     if images is not None:
         store = photos_service.storage()
-        for link in finding.photo_links:
-            if link.kind != "evidence":
-                continue
-            photo = db.session.get(Photo, link.photo_id)
+        ids = [link.photo_id for link in finding.photo_links if link.kind == "evidence"]
+        found = {photo.id: photo for photo in db.session.scalars(sa.select(Photo).where(Photo.id.in_(ids)))}
+        for photo in (found[photo_id] for photo_id in ids):  # in the order they were attached
             key = photo.key("thumb")
             if store.exists(key):  # a thumbnail lost from storage leaves the appendix, not the document
                 images[photo.sha256] = store.read(key)
@@ -234,19 +233,14 @@ def issue_on_site(inspection: Inspection, actor_id: int) -> list[Document]:
     rectified within a deadline). Called in the request that stores the inspection, so a retry of the same
     submission (same ``client_id``) returns the stored inspection and issues nothing more. They are dated the
     day they were signed on site, also when a tablet without signal sends them later."""
-    images: dict[str, bytes] = {}
     signed_on = local_date(max(row.signed_dt for row in inspection.signatures))
-    documents = [_issue(RECORD, inspection, *_with(images, _record_content(inspection, images, signed_on)),
-                        actor_id)]
-    if inspection.findings:
-        documents.append(_issue(ORDER, inspection, *_with(images, _order_content(inspection, images, signed_on)),
-                                actor_id))
+    builds = [(RECORD, _record_content)] + ([(ORDER, _order_content)] if inspection.findings else [])
+    documents = []
+    for kind, build in builds:
+        images: dict[str, bytes] = {}
+        content, findings = build(inspection, images, signed_on)
+        documents.append(_issue(kind, inspection, content, images, findings, actor_id))
     return documents
-
-
-def _with(images: dict, built: tuple[dict, list]) -> tuple[dict, dict, list]:
-    content, findings = built
-    return content, images, findings
 
 
 CORRECTABLE = ("location", "contact_name", "contact_title", "contact_phone")  # what was written wrongly on site

@@ -71,9 +71,9 @@ def inked(png: bytes) -> int:
         return sum(image.convert("L").histogram()[:128])
 
 
-@pytest.mark.parametrize("refused", [False, True], ids=["signed", "refused"])
-def test_signed_offline_the_inspection_and_its_documents_arrive_once(
-        app, tablet, browser_login, make_user, make_enterprise, screenshots, refused):
+def _signing_crew(app, tablet, browser_login, make_user, make_enterprise):
+    """An enterprise, a second inspector and a logged-in lead on a tablet, both with certificate numbers:
+    ``(context, page, page errors, lead id, second id)``."""
     make_enterprise(name="港城化工有限公司")
     second, _ = make_user("inspector")
     certify(app, second, "32000067890", "李四")
@@ -83,6 +83,13 @@ def test_signed_offline_the_inspection_and_its_documents_arrive_once(
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     lead = browser_login(page, "inspector")
     certify(app, lead, "32000012345", "张三")
+    return context, page, errors, lead, second
+
+
+@pytest.mark.parametrize("refused", [False, True], ids=["signed", "refused"])
+def test_signed_offline_the_inspection_and_its_documents_arrive_once(
+        app, tablet, browser_login, make_user, make_enterprise, screenshots, refused):
+    context, page, errors, lead, second = _signing_crew(app, tablet, browser_login, make_user, make_enterprise)
     page.goto("/inspect")
     page.wait_for_function("() => navigator.serviceWorker.controller !== null")
     page.locator("#inspection-form[data-offline-ready='1']").wait_for()
@@ -204,15 +211,7 @@ def test_a_change_after_signing_clears_the_signatures(
     """Signatures sign the content they saw: a change to what the documents show clears them all, with a notice,
     and sending waits until they are made again. "unannounced" changes a field without any input event (a script,
     an autofill): the check before sending catches it."""
-    make_enterprise(name="港城化工有限公司")
-    second, _ = make_user("inspector")
-    certify(app, second, "32000067890", "李四")
-    context = tablet()
-    page = context.new_page()
-    errors = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    lead = browser_login(page, "inspector")
-    certify(app, lead, "32000012345", "张三")
+    context, page, errors, lead, second = _signing_crew(app, tablet, browser_login, make_user, make_enterprise)
     item = fill_inspection(page, "港城化工有限公司", "装卸区警示标志缺失")
     page.select_option("#second-inspector", str(second))
     page.fill("#contact-name", "王五")
