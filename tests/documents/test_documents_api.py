@@ -352,3 +352,20 @@ def test_a_correction_corrects_the_place_and_leaves_signatures_for_ink(app, clie
         entry = db.session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "inspection.corrected"))
         assert entry.before == {"location": "罐区", "contact_title": "安全总监"}
     assert client.get(f"/api/v1/inspections/{inspection['id']}", headers=lead).json["location"] == "二号罐区"
+
+
+def test_the_record_carries_the_findings_photos_as_an_appendix(app, client, crew, make_enterprise, tmp_path):
+    from tests.inspections.test_concurrent_retries import _photo
+
+    lead, _, second_id, _ = crew()
+    photos = [_photo(client, lead, (200, 40 * n, 30)) for n in range(2)]
+    payload = signed_payload(make_enterprise(), second_id)
+    payload["findings"][0]["photo_ids"] = photos[::-1]
+    assert client.post("/api/v1/inspections", json=payload, headers=lead).status_code == 201
+    with app.app_context():
+        record = db.session.scalar(sa.select(Document).where(Document.kind == "inspection_record"))
+        from photos.models import Photo
+
+        hashes = [db.session.get(Photo, pid).sha256 for pid in photos[::-1]]
+        assert record.content["findings"][0]["photos"] == hashes  # in the order they were attached
+        assert _images_in(record.pdf, tmp_path) == 3 + 2  # the signatures, then the photos' thumbnails
