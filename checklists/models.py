@@ -26,9 +26,33 @@ class ChecklistVersion(db.Model):
     version: Mapped[str] = mapped_column(sa.String(40))
     effective_from: Mapped[date]
     effective_to: Mapped[date | None]
+    source: Mapped[str] = mapped_column(sa.Text, default="", server_default="")  # where the item text comes from
+    note: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    # The standard's parts (sections) as [{code, title_zh, title_en, applies}], in the standard's order.
+    parts: Mapped[list] = mapped_column(sa.JSON, default=list, server_default="[]")
+    # A newer edition in force from successor_effective_from whose items are not loaded: every checklist of this
+    # version on or after that date says so (issue: never cite a replaced edition silently).
+    successor_standard: Mapped[str] = mapped_column(sa.String(100), default="", server_default="")
+    successor_title_zh: Mapped[str] = mapped_column(sa.String(300), default="", server_default="")
+    successor_title_en: Mapped[str] = mapped_column(sa.String(300), default="", server_default="")
+    successor_effective_from: Mapped[date | None]
     items: Mapped[list[ChecklistItem]] = relationship(
         back_populates="checklist_version", cascade="all, delete-orphan", order_by="ChecklistItem.id", lazy="selectin"
     )
+
+    @property
+    def successor(self) -> dict | None:
+        """The newer edition whose items are not loaded, as {standard, title_zh, title_en, effective_from}."""
+        if self.successor_effective_from is None:
+            return None
+        return {"standard": self.successor_standard, "title_zh": self.successor_title_zh,
+                "title_en": self.successor_title_en, "effective_from": self.successor_effective_from}
+
+    def pending_successor(self, on: date) -> dict | None:
+        """:attr:`successor` when it is in force on ``on``: the checklist must then say it applies the older
+        edition; None when this version is the one in force."""
+        successor = self.successor
+        return successor if successor and successor["effective_from"] <= on else None
 
 
 class ChecklistItem(db.Model):
@@ -41,6 +65,7 @@ class ChecklistItem(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     version_id: Mapped[int] = mapped_column(sa.ForeignKey("checklist_versions.id", ondelete="CASCADE"))
     code: Mapped[str] = mapped_column(sa.String(40))
+    part: Mapped[str] = mapped_column(sa.String(40), default="", server_default="")  # the standard's section
     text_zh: Mapped[str] = mapped_column(sa.Text)
     text_en: Mapped[str] = mapped_column(sa.Text)
     category: Mapped[str] = mapped_column(sa.String(20))

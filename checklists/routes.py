@@ -7,6 +7,7 @@ from core.api import Blueprint
 from core.db import db
 from core.errors import NotFound
 from core.time import local_date
+from enterprises.models import Enterprise
 from inspections.models import DOMAINS
 
 blp = Blueprint("checklists", __name__, url_prefix="/api/v1/checklists",
@@ -31,8 +32,14 @@ class Checklist(MethodView):
     @blp.arguments(ChecklistQuerySchema, location="query")
     @blp.response(200, ChecklistSchema)
     def get(self, args, domain):
-        """The domain's checklist in force on a date (default today), with its items."""
-        return service.version_for(_domain(domain), args.get("on") or local_date())
+        """The domain's checklist in force on a date (default today), with its items, the parts that apply to an
+        enterprise, and a notice when a newer edition is in force whose items are not loaded."""
+        enterprise = None
+        if "enterprise_id" in args:
+            enterprise = db.session.get(Enterprise, args["enterprise_id"])
+            if enterprise is None:
+                raise NotFound(f"enterprise {args['enterprise_id']} not found", field="enterprise_id")
+        return service.checklist_for(_domain(domain), args.get("on") or local_date(), enterprise)
 
 
 @blp.route("/<domain>/items", methods=["POST"])

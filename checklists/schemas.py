@@ -3,6 +3,7 @@ from marshmallow import Schema, fields, validate
 from core.api import Boolean
 from core.text import Text
 from inspections.models import CATEGORIES, DOMAINS
+from risk_rules.citation import cite
 
 
 class ChecklistItemSchema(Schema):
@@ -14,8 +15,34 @@ class ChecklistItemSchema(Schema):
     category = Text(required=True, validate=validate.OneOf(CATEGORIES))
     is_major = Boolean(required=True)
     clause = Text(load_default="", validate=validate.Length(max=100))
+    part = Text(load_default="", validate=validate.Length(max=40),
+                metadata={"description": "the code of the standard's part (section) the item belongs to"})
+    standard = Text(dump_only=True, metadata={"description": "the document the item cites"})
+    citation_zh = fields.Method("_citation_zh", dump_only=True,
+                                metadata={"description": "《short name》（number）clause"})
+    citation_en = fields.Method("_citation_en", dump_only=True)
     default_deadline_days = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(1, 365))
     is_local = Boolean(dump_only=True)
+
+    def _citation_zh(self, item) -> str:
+        return cite(item.standard, item.clause, "zh")
+
+    def _citation_en(self, item) -> str:
+        return cite(item.standard, item.clause, "en")
+
+
+class PartSchema(Schema):
+    code = Text()
+    title_zh = Text()
+    title_en = Text()
+    applies = Text(metadata={"description": "always | sub_sector | feature"})
+
+
+class SuccessorSchema(Schema):
+    standard = Text()
+    title_zh = Text()
+    title_en = Text()
+    effective_from = fields.Date()
 
 
 class ChecklistVersionSchema(Schema):
@@ -27,14 +54,26 @@ class ChecklistVersionSchema(Schema):
     version = Text()
     effective_from = fields.Date()
     effective_to = fields.Date(allow_none=True)
+    source = Text(metadata={"description": "where the items' text was taken from"})
+    note = Text()
+    parts = fields.List(fields.Nested(PartSchema))
+    successor = fields.Nested(SuccessorSchema, allow_none=True, metadata={
+        "description": "a newer edition whose items are not loaded, with the date it is in force from"})
 
 
 class ChecklistSchema(ChecklistVersionSchema):
     items = fields.List(fields.Nested(ChecklistItemSchema))
+    notice = fields.Nested(SuccessorSchema, allow_none=True, metadata={
+        "description": "set when a newer edition is in force on the date asked but its items are not loaded: the "
+                       "checklist applies the older edition and must say so"})
+    applicable_parts = fields.List(Text(), allow_none=True, metadata={
+        "description": "the parts that apply to the enterprise asked for (null: every part)"})
 
 
 class ChecklistQuerySchema(Schema):
     on = fields.Date(metadata={"description": "the version in force on this date (default: today)"})
+    enterprise_id = fields.Integer(validate=validate.Range(min=1), metadata={
+        "description": "say which parts apply to this enterprise (its sub-sector and features)"})
 
 
 class DomainSchema(Schema):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date
 
 import sqlalchemy as sa
@@ -12,7 +13,7 @@ from core.db import db
 from core.errors import Conflict, NotFound
 from risk_rules import checklists as standards
 
-_ITEM_FIELDS = ("text_zh", "text_en", "category", "is_major", "standard", "clause", "default_deadline_days")
+_ITEM_FIELDS = ("text_zh", "text_en", "category", "is_major", "standard", "clause", "default_deadline_days", "part")
 
 
 def sync_from_files(directory=None) -> tuple[int, int]:
@@ -27,8 +28,14 @@ def sync_from_files(directory=None) -> tuple[int, int]:
         if version is None:
             version = ChecklistVersion(domain=source.domain, version=source.version)
             db.session.add(version)
-        for name in ("standard", "title_zh", "title_en", "effective_from", "effective_to"):
+        for name in ("standard", "title_zh", "title_en", "effective_from", "effective_to", "source", "note"):
             setattr(version, name, getattr(source, name))
+        version.parts = [asdict(part) for part in source.parts]
+        successor = source.successor
+        version.successor_standard = successor.standard if successor else ""
+        version.successor_title_zh = successor.title_zh if successor else ""
+        version.successor_title_en = successor.title_en if successor else ""
+        version.successor_effective_from = successor.effective_from if successor else None
         existing = {item.code: item for item in version.items}
         for item in source.items:
             row = existing.get(item.code) or ChecklistItem(code=item.code)
@@ -58,6 +65,20 @@ def version_for(domain: str, on: date) -> ChecklistVersion:
     if version is None:
         raise NotFound(f"no {domain} checklist is in force on {on}")
     return version
+
+
+def checklist_for(domain: str, on: date, enterprise=None) -> dict:
+    """The checklist a form shows: the version in force on ``on`` (a dict of its columns and ``items``), with
+    ``notice``, the newer edition in force whose items are not loaded (None when there is none), and
+    ``applicable_parts``, the codes of the parts that apply to ``enterprise`` (None: every part). NotFound when
+    no version is in force."""
+    version = version_for(domain, on)
+    columns = {column.key: getattr(version, column.key) for column in sa.inspect(ChecklistVersion).columns}
+    parts = [standards.Part(**part) for part in version.parts]
+    applicable = (None if enterprise is None
+                  else standards.applicable_parts(parts, enterprise.sub_sector, enterprise.features))
+    return {**columns, "items": version.items, "successor": version.successor, "notice": version.pending_successor(on),
+            "applicable_parts": None if applicable is None else sorted(applicable)}
 
 
 def add_local_item(domain: str, on: date, data: dict) -> ChecklistItem:

@@ -18,6 +18,10 @@ class Enterprise(db.Model):
     name: Mapped[str] = mapped_column(sa.String(200), index=True)
     credit_code: Mapped[str] = mapped_column(sa.String(18), unique=True)
     sector: Mapped[str] = mapped_column(sa.String(30), index=True)
+    # Which parts of a sector's checklist apply (工贸企业重大事故隐患判定标准: the industry sub-sector, e.g.
+    # machinery, and cross-cutting features such as dust_explosion); empty: not recorded, every part is shown.
+    sub_sector: Mapped[str] = mapped_column(sa.String(30), default="", server_default="")
+    features: Mapped[list] = mapped_column(sa.JSON, default=list, server_default="[]")
     zone: Mapped[str] = mapped_column(sa.String(100), default="", index=True)
     address: Mapped[str] = mapped_column(sa.String(300), default="")
     contact_name: Mapped[str] = mapped_column(sa.String(100), default="")

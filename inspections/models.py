@@ -10,12 +10,12 @@ from accounts.models import User
 from core.db import UTCDateTime, db, utcnow
 from core.time import local_date
 from enterprises.models import Enterprise
+from risk_rules.checklists import DOMAINS
 from risk_rules.dates import is_overdue
 
 if TYPE_CHECKING:
     from photos.models import FindingPhoto
 
-DOMAINS = ("hazardous_chemicals", "gas", "construction")
 RESULTS = ("passed", "failed", "not_applicable")
 CATEGORIES = ("thing", "person", "management")  # 物, 人, 管理 (安全生产事故隐患排查治理暂行规定)
 SEVERITIES = ("general", "major")

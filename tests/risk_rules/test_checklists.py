@@ -9,6 +9,8 @@ from risk_rules.checklists import (
     DEFAULT_DIRECTORY,
     DOMAINS,
     ChecklistError,
+    Part,
+    applicable_parts,
     find_item,
     load_checklists,
     version_for,
@@ -22,6 +24,9 @@ domain: hazardous_chemicals
 standard: AQ 3067—2026
 title_zh: 化工和危险化学品生产经营企业重大生产安全事故隐患判定准则
 title_en: Criteria for major accident hazards in chemical and hazardous-chemical enterprises
+short_zh: 化工和危险化学品生产经营企业重大生产安全事故隐患判定准则
+short_en: Chemical Major Accident Hazard Rules
+source: TEST FIXTURE
 version: "2026"
 effective_from: 2026-09-30
 note: TEST FIXTURE ONLY, the item below is a placeholder, not text of AQ 3067.
@@ -156,6 +161,34 @@ BAD = {
     ),
     "no items": (lambda d: d.update(items=[]), r"'items' must be a non-empty list"),
     "missing standard": (lambda d: d.pop("standard"), r"missing field\(s\) \['standard'\]"),
+    "missing source": (lambda d: d.pop("source"), r"missing field\(s\) \['source'\]"),
+    "missing short name": (lambda d: d.pop("short_zh"), r"missing field\(s\) \['short_zh'\]"),
+    "basis citing an unknown document": (
+        lambda d: item(d, "HC-G-01").update(basis={"standard": "某地方规定", "clause": "第一条"}),
+        r"\(HC-G-01\): basis '某地方规定' is neither this file's standard nor in legal_documents.yaml",
+    ),
+    "item naming a part of a file without parts": (
+        lambda d: item(d, "HC-01").update(part="general"), r"\(HC-01\): names part 'general'"),
+    "item outside the file's parts": (
+        lambda d: (d.update(parts=[{"code": "general", "title_zh": "通用", "title_en": "General",
+                                    "applies": "always"}]),
+                   [i.update(part="general") for i in d["items"]], item(d, "HC-02").update(part="other")),
+        r"\(HC-02\): part must be one of the file's parts \['general'\]"),
+    "part applying to an unknown sub-sector": (
+        lambda d: d.update(parts=[{"code": "mining", "title_zh": "矿山", "title_en": "Mining",
+                                   "applies": "sub_sector"}]),
+        r"part #1: a sub_sector part's code must be one of"),
+    "part with an unknown rule": (
+        lambda d: d.update(parts=[{"code": "general", "title_zh": "通用", "title_en": "General",
+                                   "applies": "sometimes"}]),
+        r"part #1: applies must be one of"),
+    "successor before the version": (
+        lambda d: d.update(successor={"standard": "X", "title_zh": "X", "title_en": "X",
+                                      "effective_from": date(2016, 1, 1)}),
+        r"successor: effective_from 2016-01-01 must be after"),
+    "successor without its date": (
+        lambda d: d.update(successor={"standard": "X", "title_zh": "X", "title_en": "X"}),
+        r"successor: missing field\(s\) \['effective_from'\]"),
 }
 
 
@@ -165,6 +198,38 @@ def test_bad_checklist_names_file_and_item(checklist_dir, change, message):
     with pytest.raises(ChecklistError, match=message) as error:
         load_checklists(checklist_dir)
     assert HC_FILE in str(error.value)
+
+
+PARTS = [Part("general", "通用", "General", "always"), Part("machinery", "机械行业", "Machinery", "sub_sector"),
+         Part("metallurgy", "冶金行业", "Metallurgy", "sub_sector"),
+         Part("dust_explosion", "粉尘爆炸", "Dust explosion", "feature"),
+         Part("confined_space", "有限空间", "Confined spaces", "feature")]
+
+
+@pytest.mark.parametrize(("sub_sector", "features", "expected"), [
+    ("machinery", [], {"general", "machinery"}),
+    ("machinery", ["dust_explosion"], {"general", "machinery", "dust_explosion"}),
+    ("metallurgy", ["confined_space", "dust_explosion"], {"general", "metallurgy", "confined_space",
+                                                          "dust_explosion"}),
+    ("", ["dust_explosion"], None),  # sub-sector not recorded: every part is shown
+    (None, [], None),
+])
+def test_the_enterprise_sub_sector_and_features_decide_the_parts(sub_sector, features, expected):
+    assert applicable_parts(PARTS, sub_sector, features) == expected
+
+
+def test_a_standard_without_parts_applies_whole():
+    assert applicable_parts((), "machinery", ["dust_explosion"]) is None
+
+
+def test_a_newer_edition_not_loaded_is_pending_from_its_date_only(checklist_dir):
+    successor = {"standard": "AQ 3067—2026", "title_zh": "化工和危险化学品生产经营企业重大生产安全事故隐患判定准则",
+                 "title_en": "Chemical rules", "effective_from": date(2026, 9, 30)}
+    rewrite(checklist_dir, HC_FILE, lambda d: d.update(successor=successor))
+    version = version_for(load_checklists(checklist_dir), "hazardous_chemicals", date(2026, 9, 30))
+    assert version.standard == "安监总管三〔2017〕121号"  # the old edition stays in use...
+    assert version.pending_successor(date(2026, 9, 29)) is None
+    assert version.pending_successor(date(2026, 9, 30)).standard == "AQ 3067—2026"  # ...and says so
 
 
 def test_overlapping_versions_of_a_domain_are_refused(checklist_dir):
