@@ -6,6 +6,9 @@ DOMAINS = {
     "hazardous_chemicals": _l("Hazardous chemicals"),
     "gas": _l("Town gas"),
     "construction": _l("Construction sites"),
+    "port_dangerous_goods": _l("Port dangerous-goods operations"),
+    "industry_trade": _l("Industry and trade"),
+    "premises": _l("Rented industrial buildings"),
 }
 SECTORS = {
     "hazardous_chemicals": _l("Hazardous chemicals"),
@@ -16,7 +19,7 @@ SECTORS = {
 }
 # The inspection domain an enterprise's sector usually calls for (pre-selected on the form).
 DOMAIN_OF_SECTOR = {"hazardous_chemicals": "hazardous_chemicals", "town_gas": "gas", "construction": "construction",
-                    "port_dangerous_goods": "hazardous_chemicals", "general_industry": "hazardous_chemicals"}
+                    "port_dangerous_goods": "port_dangerous_goods", "general_industry": "industry_trade"}
 CATEGORIES = {"thing": _l("Thing (equipment, site)"), "person": _l("Person (behaviour)"),
               "management": _l("Management")}
 SEVERITIES = {"general": _l("General hazard"), "major": _l("Major hazard")}
