@@ -67,14 +67,15 @@ LABELS = {
         "person": "法定代表人（负责人）", "title": "职务", "phone": "联系电话", "domain": "检查领域",
         "place": "检查场所", "time": "检查时间", "inspectors": "执法人员", "cert": "执法证号",
         "no": "序号", "code": "编号", "item": "检查项目", "result": "检查结果",
-        "passed": "合格", "failed": "不合格", "not_applicable": "不适用",
+        "passed": "未发现", "failed": "存在", "not_applicable": "不适用",
         "major": "重大事故隐患", "general": "一般事故隐患", "severity": "隐患等级", "deadline": "整改期限",
         "basis": "依据", "item_code": "对应检查项目", "version": "版", "note": "说明", "outcome": "复查结果",
         "role_lead": "执法人员（主办）", "role_second": "执法人员（协办）", "role_enterprise": "被检查单位负责人",
         "signer": "签字人", "signature": "签名", "signed": "签字时间",
         "refused": "拒绝签字", "reason": "理由", "witness": "见证人", "no_image": "（无签名图像）",
         "seal": "（印章）", "appendix": "附件：现场照片", "photo": "问题 {position} 照片 {n}",
-        "photo_missing": "（照片缺失）",
+        "photo_missing": "（照片缺失）", "checklist_basis": "检查依据：{citation}",
+        "successor": "{successor}已于{date}施行，其检查条目尚未载入本系统；本次检查仍按{citation}进行。",
         "supersedes": "本文书更正并取代 {number}（{date}）：{reason}",
         "page": "第 {n} 页 共 {total} 页", "to": "至", "list_sep": "、", "sep": "，", "colon": "：",
     },
@@ -83,7 +84,7 @@ LABELS = {
         "person": "Legal representative (person in charge)", "title": "Title", "phone": "Phone",
         "domain": "Domain", "place": "Place inspected", "time": "Time", "inspectors": "Inspectors",
         "cert": "certificate no.", "no": "No.", "code": "Code", "item": "Checklist item", "result": "Result",
-        "passed": "passed", "failed": "failed", "not_applicable": "not applicable",
+        "passed": "not found", "failed": "found", "not_applicable": "not applicable",
         "major": "major accident hazard", "general": "general accident hazard", "severity": "Severity",
         "deadline": "Deadline", "basis": "Basis", "item_code": "Checklist item", "version": "version",
         "note": "Note", "outcome": "Result",
@@ -92,6 +93,9 @@ LABELS = {
         "signed": "Signed", "refused": "Refused to sign", "reason": "reason", "witness": "witness",
         "no_image": "(no signature image)", "seal": "(seal)", "appendix": "Appendix: photos",
         "photo": "Finding {position}, photo {n}", "photo_missing": "(photo missing)",
+        "checklist_basis": "Checklist: {citation}",
+        "successor": "{successor} has been in force since {date}, but its checklist items are not loaded in this "
+                     "system; this inspection used {citation}.",
         "supersedes": "This document corrects and supersedes {number} ({date}): {reason}",
         "page": "Page {n} of {total}", "to": "to", "list_sep": ", ", "sep": ", ", "colon": ": ",
     },
@@ -220,20 +224,9 @@ class _Doc:
         return Image(io.BytesIO(data), width=width * scale, height=height * scale)
 
     def citation(self, finding: dict) -> str:
-        """``《title》（number，2017 版）第三项`` (English: ``《title》 (number, version 2017), 第三项``); a law
-        cited by its name alone (number and title the same) is not named twice: ``《name》（2021 版）第三十五条``."""
-        same = finding.get("standard") == finding.get("standard_title")
-        inner = ["" if same else finding.get("standard") or ""]
-        if finding.get("standard_version"):
-            version = finding["standard_version"]
-            inner.append(f"{version} 版" if self.lang == "zh" else f"version {version}")
-        inner = [part for part in inner if part]
-        text = f"《{finding['standard_title']}》" if finding.get("standard_title") else ""
-        if inner:
-            text += f"（{'，'.join(inner)}）" if self.lang == "zh" else f" ({', '.join(inner)})"
-        clause = finding.get("clause") or ""
-        text = f"{text}{clause}" if self.lang == "zh" else ", ".join(part for part in (text, clause) if part)
-        return escape(text)
+        """The basis frozen in the content at issue (``citation_zh`` / ``citation_en``, see
+        ``documents.service._citations``): 《short name》（number）clause."""
+        return escape(finding.get(f"citation_{self.lang}") or finding.get("citation_zh") or "")
 
     def inspector_names(self) -> str:
         return self.labels["list_sep"].join(i.get("name", "") for i in self.c.get("inspectors", []))
@@ -361,6 +354,7 @@ def _record(d: _Doc) -> list:
             d.p(d.t("intro", authority=d.template.get(f"authority_{d.lang}", ""), inspectors=d.inspector_names(),
                     certificates=certificates), d.indent),
             d.p(d.t("checked_heading"), d.head)]
+    flow += _checklist_basis(d)
     lab = d.labels
     rows = [[d.cellp(lab["no"]), d.cellp(lab["code"]), d.cellp(lab["item"]), d.cellp(lab["result"])]]
     for n, item in enumerate(d.c.get("checklist", []), 1):
@@ -377,6 +371,23 @@ def _record(d: _Doc) -> list:
         flow.append(d.p(d.t("none_found"), d.indent))
     flow += [Spacer(1, 6), d.p(d.t("closing"), d.indent)]
     return flow + _signatures(d) + _seal(d) + _photos(d)
+
+
+def _checklist_basis(d: _Doc) -> list:
+    """Which standard the checklist applied and, when a newer edition was in force on the inspection date but
+    its items were not loaded, a plain statement of it."""
+    basis = d.c.get("checklist_basis")
+    if not basis:
+        return []
+    citation = basis.get(f"citation_{d.lang}") or ""
+    flow = [d.p(escape(d.label("checklist_basis", citation=citation)), d.detail)]
+    notice = basis.get("notice")
+    if notice:
+        successor = (f"《{notice['title_zh']}》（{notice['standard']}）" if d.lang == "zh"
+                     else f"{notice['title_en']} ({notice['standard']})")
+        flow.append(d.p(escape(d.label("successor", successor=successor, date=d.date(notice["effective_from"]),
+                                       citation=citation)), d.detail))
+    return flow
 
 
 def _order(d: _Doc) -> list:

@@ -26,6 +26,7 @@ from documents.models import KINDS, OPINION, ORDER, RECORD, Document, DocumentCo
 from inspections.models import Finding, Inspection
 from photos import service as photos_service
 from photos.models import Photo
+from risk_rules.citation import cite
 
 DOMAIN_NAMES = {  # (zh, en) as printed on the documents
     "hazardous_chemicals": ("危险化学品", "Hazardous chemicals"),
@@ -143,7 +144,13 @@ def _finding(finding: Finding, position: int, images: dict | None) -> dict:
             "item_code": finding.item_code, "severity": finding.severity, "category": finding.category,
             "deadline": finding.deadline.isoformat(), "status": finding.status, "standard": finding.standard,
             "standard_title": finding.standard_title, "standard_version": finding.standard_version,
-            "clause": finding.clause, "photos": photos}
+            "clause": finding.clause, **_citations(finding), "photos": photos}
+
+
+def _citations(finding: Finding) -> dict:
+    """The finding's basis as the document prints it, frozen with the content: 《short name》（number）clause."""
+    return {f"citation_{lang}": cite(finding.standard, finding.clause, lang, finding.standard_title)
+            for lang in LANGUAGES}
 
 
 def _base(kind: str, inspection: Inspection, images: dict, issued_on=None) -> dict:
@@ -166,22 +173,29 @@ def _base(kind: str, inspection: Inspection, images: dict, issued_on=None) -> di
     }
 
 
-def _checklist(inspection: Inspection) -> list[dict]:
+def _checklist(inspection: Inspection) -> tuple[list[dict], dict]:
+    """The record's checklist rows and the standard they come from: {standard, title_zh, title_en, notice}, where
+    ``notice`` names a newer edition in force on the inspection date whose items are not loaded (None if none)."""
     from checklists import service as checklists
 
-    items = {item.code: item for item in
-             checklists.version_for(inspection.domain, local_date(inspection.inspected_dt)).items}
+    on = local_date(inspection.inspected_dt)
+    version = checklists.version_for(inspection.domain, on)
+    items = {item.code: item for item in version.items}
     rows = []
     for result in inspection.results:
         item = items.get(result.item_code)
         rows.append({"code": result.item_code, "text_zh": item.text_zh if item else "",
                      "text_en": item.text_en if item else "", "result": result.result})
-    return rows
+    successor = version.pending_successor(on)
+    basis = {f"citation_{lang}": cite(version.standard, "", lang, version.title_zh) for lang in LANGUAGES}
+    basis["notice"] = None if successor is None else {**successor,
+                                                      "effective_from": successor["effective_from"].isoformat()}
+    return rows, basis
 
 
 def _record_content(inspection: Inspection, images: dict, issued_on=None) -> tuple[dict, list[Finding]]:
     content = _base(RECORD, inspection, images, issued_on)
-    content["checklist"] = _checklist(inspection)
+    content["checklist"], content["checklist_basis"] = _checklist(inspection)
     content["findings"] = [_finding(f, i, images) for i, f in enumerate(inspection.findings, 1)]
     return content, list(inspection.findings)
 
@@ -302,7 +316,7 @@ def issue_opinion(reinspection: Inspection, results: list[tuple[Finding, bool, s
     content["results"] = [
         {"position": i, "finding_id": f.id, "description": f.description, "standard": f.standard,
          "standard_title": f.standard_title, "standard_version": f.standard_version, "clause": f.clause,
-         "severity": f.severity, "accepted": accepted, "note": note}
+         **_citations(f), "severity": f.severity, "accepted": accepted, "note": note}
         for i, (f, accepted, note) in enumerate(results, 1)]
     content["findings"] = []
     content["opinion"] = opinion

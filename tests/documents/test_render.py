@@ -19,6 +19,7 @@ from reportlab.pdfbase import pdfmetrics
 from documents import render as render_module
 from documents import templates
 from documents.render import font_name, render
+from risk_rules.citation import cite
 
 SHARED_PHOTOS = Path(__file__).resolve().parents[2].parent / "shared" / "photos"
 SHA = "ab" * 32
@@ -81,11 +82,14 @@ def images() -> dict[str, bytes]:
 
 
 def finding(position: int, *, severity: str = "general", deadline: str = "2026-12-31", **fields) -> dict:
-    return {"position": position, "id": 100 + position, "item_code": f"HC-0{position % 9 + 1}",
+    made = {"position": position, "id": 100 + position, "item_code": f"HC-0{position % 9 + 1}",
             "description": f"第{position}号问题：储罐区可燃气体报警器未定期检定", "severity": severity,
             "deadline": deadline, "standard": "安监总管三〔2017〕121号",
             "standard_title": "化工和危险化学品生产经营单位重大生产安全事故隐患判定标准（试行）",
             "standard_version": "2017", "clause": f"第{position}项", "photos": [], **fields}
+    # The service freezes the basis as people read it (documents.service._citations).
+    return {**made, **{f"citation_{lang}": cite(made["standard"], made["clause"], lang, made["standard_title"])
+                       for lang in ("zh", "en")}}
 
 
 def content(kind: str, **overrides) -> dict:
@@ -108,6 +112,8 @@ def content(kind: str, **overrides) -> dict:
                        "result": "passed"},
                       {"code": "HC-03", "text_zh": "重大危险源包保责任人公示",
                        "text_en": "Major hazard source owners posted", "result": "not_applicable"}],
+        "checklist_basis": {**{f"citation_{lang}": cite("安监总管三〔2017〕121号", "", lang) for lang in ("zh", "en")},
+                            "notice": None},
         "findings": [finding(1, severity="major", photos=[PHOTO]), finding(2), finding(3, severity="major")],
         "signatures": [
             {"role": "lead", "name": "李明", "image": LEAD_SIG, "refused": False, "refusal_reason": "",
@@ -157,8 +163,9 @@ def test_record_shows_facts_checklist_results_severity_and_signatures(images, tm
     for fact in ("港区东港路8号", "王建国", "总经理", "0512-55550100", "罐区B、装卸站台", "32010012345",
                  "32010067890", "2026年12月1日09:30至2026年12月1日11:05", "危险化学品"):
         assert fact in text, fact
-    for result in ("合格", "不合格", "不适用"):
+    for result in ("未发现", "存在", "不适用"):  # the items are worded as violations: found or not found
         assert result in text
+    assert "合格" not in text
     assert "重大事故隐患" in text and "一般事故隐患" in text and "2026年12月31日" in text
     assert "问题1照片1" in text if PHOTO in images else True
     assert "拒绝签字" not in text
@@ -281,7 +288,8 @@ def test_english_rendering_has_english_titles_and_dates(images, tmp_path):
     order = " ".join(pdf_text(render(content("rectification_order"), images, "en"), tmp_path).split())
     assert "by 31 December 2026" in order and "major accident hazards: item(s) 1, 3." in order
     record = " ".join(pdf_text(render(content("inspection_record"), images, "en"), tmp_path).split())
-    assert "not applicable" in record and "failed" in record and "Hazardous chemicals" in record
+    assert "not applicable" in record and "found" in record and "Hazardous chemicals" in record
+    assert "failed" not in record and "passed" not in record
 
 
 def test_fallback_font_without_installed_cjk_fonts(images, tmp_path, monkeypatch):
@@ -359,9 +367,24 @@ def test_fill_and_unknown_kind():
         templates.defaults("memo")
 
 
+def test_the_record_names_its_checklist_and_a_newer_edition_whose_items_are_not_loaded(images, tmp_path):
+    notice = {"standard": "AQ 3067—2026", "title_zh": "化工和危险化学品生产经营企业重大生产安全事故隐患判定准则",
+              "title_en": "Rules for major accident hazards in chemical enterprises", "effective_from": "2026-09-30"}
+    plain = content("inspection_record")
+    assert "AQ 3067" not in flat(pdf_text(render(plain, images, "zh"), tmp_path))
+    plain["checklist_basis"]["notice"] = notice
+    zh = flat(pdf_text(render(plain, images, "zh"), tmp_path))
+    assert ("检查依据：《化工和危险化学品生产经营单位重大生产安全事故隐患判定标准（试行）》（安监总管三〔2017〕121号）"
+            in zh)
+    assert ("《化工和危险化学品生产经营企业重大生产安全事故隐患判定准则》（AQ3067—2026）已于2026年9月30日施行，"
+            "其检查条目尚未载入本系统") in zh
+    en = " ".join(pdf_text(render(plain, images, "en"), tmp_path).split())
+    assert "(AQ 3067—2026) has been in force since 30 September 2026, but its checklist items are not loaded" in en
+
+
 def test_a_law_cited_by_its_name_is_named_once(images, tmp_path):
     law = finding(1, item_code="HC-G-01", standard="中华人民共和国安全生产法",
                   standard_title="中华人民共和国安全生产法", standard_version="2021", clause="第三十五条")
     text = flat(pdf_text(render(content("rectification_order", findings=[law]), images, "zh"), tmp_path))
-    assert "《中华人民共和国安全生产法》（2021版）第三十五条" in text
+    assert "《中华人民共和国安全生产法》第三十五条" in text
     assert text.count("中华人民共和国安全生产法") == 1

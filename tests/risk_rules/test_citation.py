@@ -40,7 +40,8 @@ def test_a_law_is_cited_by_its_name_and_article():
 def test_a_standard_is_cited_by_its_short_name_number_and_clause():
     assert cite("建城规〔2023〕4号", "第四条第（一）项") == \
         "《城镇燃气经营安全重大隐患判定标准》（建城规〔2023〕4号）第四条第（一）项"
-    assert cite("建城规〔2023〕4号", "第四条第（一）项", "en").endswith("(MOHURD Jian Cheng Gui [2023] No. 4), Art. 4(1)")
+    english = cite("建城规〔2023〕4号", "第四条第（一）项", "en")
+    assert english.endswith("(MOHURD Jian Cheng Gui [2023] No. 4), Art. 4(1)")
 
 
 def test_an_unknown_document_is_cited_by_its_stored_title():
