@@ -4,12 +4,19 @@ from core.api import NOT_BLANK, PartialUpdate
 from core.text import Text
 from enterprises import credit_code
 from enterprises.models import SECTORS
+from risk_rules.checklists import FEATURES, SUB_SECTORS
 
 
 class EnterpriseCreateSchema(Schema):
     name = Text(required=True, validate=[validate.Length(min=1, max=200), NOT_BLANK])
     credit_code = Text(required=True)
     sector = Text(required=True, validate=validate.OneOf(SECTORS))
+    sub_sector = Text(load_default="", validate=validate.OneOf(("", *SUB_SECTORS)), metadata={
+        "description": "the industry sub-sector, which decides the parts of the industry-and-trade checklist that "
+                       "apply (工贸企业重大事故隐患判定标准); empty: not recorded, every part applies"})
+    features = fields.List(Text(validate=validate.OneOf(FEATURES)), load_default=list, metadata={
+        "description": "cross-cutting features whose checklist parts apply: dust_explosion, ammonia_refrigeration, "
+                       "confined_space"})
     zone = Text(load_default="", validate=validate.Length(max=100))
     address = Text(load_default="", validate=validate.Length(max=300))
     contact_name = Text(load_default="", validate=validate.Length(max=100))
@@ -29,6 +36,8 @@ class EnterpriseCreateSchema(Schema):
             data["credit_code"] = credit_code.normalise(data["credit_code"])
         if "name" in data:
             data["name"] = data["name"].strip()
+        if "features" in data:  # a set, kept in the standard's order
+            data["features"] = [feature for feature in FEATURES if feature in data["features"]]
         return data
 
 

@@ -16,14 +16,16 @@ from wtforms import (
     PasswordField,
     RadioField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from core.errors import Conflict, DomainError
-from web.labels import MEASURES, SECTORS, TASK_STATUSES, WATER_CLASSES, WATER_KINDS
+from web.labels import FEATURES, MEASURES, SECTORS, SUB_SECTORS, TASK_STATUSES, WATER_CLASSES, WATER_KINDS
 
 
 class LoginForm(FlaskForm):
@@ -139,6 +141,10 @@ class EnterpriseForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     credit_code = StringField(_l("Unified social credit code"), validators=[DataRequired(), Length(max=40)])
     sector = SelectField(_l("Sector"), choices=_choices(SECTORS), validators=[DataRequired()])
+    sub_sector = SelectField(_l("Industry sub-sector"), choices=[SelectChoice("", _l("Not recorded")),
+                                                                  *_choices(SUB_SECTORS)])
+    features = SelectMultipleField(_l("Cross-cutting hazards"), choices=_choices(FEATURES),
+                                   widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
     zone = StringField(_l("Zone"), validators=[Optional(), Length(max=100)])
     address = StringField(_l("Address"), validators=[Optional(), Length(max=300)])
     contact_name = StringField(_l("Contact person"), validators=[Optional(), Length(max=100)])

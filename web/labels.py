@@ -17,6 +17,14 @@ SECTORS = {
     "port_dangerous_goods": _l("Port dangerous goods"),
     "general_industry": _l("General industry"),
 }
+SUB_SECTORS = {
+    "metallurgy": _l("Metallurgy"), "non_ferrous": _l("Non-ferrous metals"),
+    "building_materials": _l("Building materials"), "machinery": _l("Machinery"),
+    "light_industry": _l("Light industry"), "textiles": _l("Textiles"), "tobacco": _l("Tobacco"),
+    "commerce_trade": _l("Commerce and trade"),
+}
+FEATURES = {"dust_explosion": _l("Dust explosion hazards"), "ammonia_refrigeration": _l("Ammonia refrigeration"),
+            "confined_space": _l("Confined spaces")}
 # The inspection domain an enterprise's sector usually calls for (pre-selected on the form).
 DOMAIN_OF_SECTOR = {"hazardous_chemicals": "hazardous_chemicals", "town_gas": "gas", "construction": "construction",
                     "port_dangerous_goods": "port_dangerous_goods", "general_industry": "industry_trade"}
@@ -64,8 +72,9 @@ MEASURES = {"sewage_interception": _l("Sewage interception"), "dredging": _l("Dr
 TASK_STATUSES = {"planned": _l("Planned"), "in_progress": _l("In progress"), "completed": _l("Completed"),
                  "cancelled": _l("Cancelled")}
 
-ALL = {"domain": DOMAINS, "sector": SECTORS, "category": CATEGORIES, "severity": SEVERITIES, "status": STATUSES,
-       "result": RESULTS, "extension": EXTENSION_STATUSES, "colour": COLOURS, "card_status": CARD_STATUSES,
+ALL = {"domain": DOMAINS, "sector": SECTORS, "sub_sector": SUB_SECTORS, "feature": FEATURES, "category": CATEGORIES,
+       "severity": SEVERITIES, "status": STATUSES, "result": RESULTS, "extension": EXTENSION_STATUSES,
+       "colour": COLOURS, "card_status": CARD_STATUSES,
        "role": ROLES, "event": EVENTS, "card_event": CARD_EVENTS, "card_origin": CARD_ORIGINS,
        "water_class": WATER_CLASSES, "water_kind": WATER_KINDS, "listed": LISTED_STATUSES, "measure": MEASURES,
        "task_status": TASK_STATUSES, "document": DOCUMENT_KINDS, "signer": SIGNERS}

@@ -20,7 +20,9 @@ def edit(client, enterprise_id, **changes):
     """Post the edit form as the page fills it, with ``changes``."""
     page = client.get(f"/enterprises/{enterprise_id}").get_data(as_text=True)
     current = {name: re.search(rf'id="ent-{name}"[^>]*value="([^"]*)"', page).group(1) for name in FIELDS}
-    current["sector"] = re.search(r'<option selected value="([^"]+)"', page).group(1)
+    for select in ("sector", "sub_sector"):  # a browser sends the selected option of every select
+        options = re.search(rf'<select id="ent-{select}".*?</select>', page, re.S).group(0)
+        current[select] = re.search(r'<option selected value="([^"]*)"', options).group(1)
     return client.post(f"/enterprises/{enterprise_id}/details", data={"ent-csrf_token": form_token(page, "ent")} | {
         f"ent-{k}": v for k, v in (current | changes).items()})
 
