@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 
 from risk_rules.checklists import FEATURES, SUB_SECTORS, applicable_parts, load_checklists, version_for
+from risk_rules.citation import cite
 
 VERSIONS = load_checklists()
 IT = version_for(VERSIONS, "industry_trade", date(2023, 5, 15))
@@ -112,6 +113,13 @@ def test_item_text_is_the_sub_items_wording_without_number_or_closing_mark():
         # Each sub-item is worded as the violation "...的"; 第五条第（三）项 adds its exceptions after it.
         assert item.text_zh.endswith("的") or item.text_zh.endswith("除外）"), item.code
         assert item.text_en and not item.text_en.endswith("."), item.code
+
+
+def test_items_are_cited_by_the_orders_short_name_number_and_clause():
+    assert cite("应急管理部令第10号", "第五条第（十一）项") == \
+        "《工贸企业重大事故隐患判定标准》（应急管理部令第10号）第五条第（十一）项"
+    assert cite("应急管理部令第10号", "第十三条第（二）项", "en") == \
+        "Industry and Trade Major Hazard Criteria (MEM Order No. 10), Art. 13(2)"
 
 
 @pytest.mark.parametrize(("sub_sector", "features", "expected"), [
