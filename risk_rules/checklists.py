@@ -158,8 +158,9 @@ def applicable_parts(parts, sub_sector: str | None, features) -> set[str] | None
 
     ``parts``: objects with ``code`` and ``applies``. A part that applies ``always`` always applies, a
     ``sub_sector`` part when it is the enterprise's sub-sector, a ``feature`` part when the enterprise has the
-    feature (工贸企业重大事故隐患判定标准 第二条: the sector parts apply to enterprises of that sector, the
-    cross-cutting parts to enterprises with dust explosion hazards, ammonia refrigeration or confined spaces).
+    feature (工贸企业重大事故隐患判定标准 第四条 to 第十三条 each open "冶金企业有下列情形之一的…", "存在粉尘爆炸
+    危险的工贸企业…": a sector's article applies to enterprises of that sector, a cross-cutting one to those with
+    dust explosion hazards, ammonia refrigeration or confined-space work).
     An enterprise whose sub-sector is not recorded sees every part, so nothing is hidden by a missing fact.
     """
     if not parts:

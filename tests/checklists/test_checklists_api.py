@@ -1,13 +1,76 @@
 import uuid
 
-from tests.conftest import inspection_payload
+import pytest
+
+from core.time import local_date
+from risk_rules.checklists import DOMAINS
+from tests.conftest import credit_code, inspection_payload
 
 
 def test_versions_list_every_domain(client, auth):
     versions = client.get("/api/v1/checklists", headers=auth("inspector")).json
-    assert {v["domain"] for v in versions} == {"hazardous_chemicals", "gas", "construction"}
+    assert {v["domain"] for v in versions} == set(DOMAINS)
     hc = next(v for v in versions if v["domain"] == "hazardous_chemicals")
     assert hc["standard"] == "安监总管三〔2017〕121号" and hc["effective_from"] == "2017-11-13"
+    assert all(v["source"] for v in versions)  # every file says where its text was taken from
+
+
+@pytest.mark.parametrize("domain", DOMAINS)
+def test_every_domain_has_a_checklist_in_force_today(app, client, auth, domain):
+    with app.app_context():
+        today = local_date().isoformat()
+    body = client.get(f"/api/v1/checklists/{domain}", headers=auth("inspector")).json
+    assert body["items"] and body["effective_from"] <= today
+    assert body["effective_to"] is None or body["effective_to"] >= today
+
+
+def test_a_newer_edition_in_force_without_its_items_is_said_plainly(client, auth):
+    headers = auth("inspector")
+    before = client.get("/api/v1/checklists/hazardous_chemicals?on=2026-09-29", headers=headers).json
+    after = client.get("/api/v1/checklists/hazardous_chemicals?on=2026-09-30", headers=headers).json
+    assert before["standard"] == after["standard"] == "安监总管三〔2017〕121号"  # the old edition stays in use
+    assert before["notice"] is None
+    assert after["notice"] == {"standard": "AQ 3067—2026", "effective_from": "2026-09-30",
+                               "title_zh": "化工和危险化学品生产经营企业重大生产安全事故隐患判定准则",
+                               "title_en": after["notice"]["title_en"]}
+    assert before["successor"] == after["notice"]
+
+
+def test_items_carry_their_citation_in_both_languages(client, auth):
+    body = client.get("/api/v1/checklists/gas", headers=auth("inspector")).json
+    law = next(i for i in body["items"] if i["code"] == "GAS-G-01")
+    assert law["citation_zh"] == "《中华人民共和国安全生产法》第三十五条"
+    assert law["citation_en"] == "Work Safety Law of the People's Republic of China, Art. 35"
+    major = next(i for i in body["items"] if i["code"] == "GAS-M-01")
+    assert major["citation_zh"] == "《城镇燃气经营安全重大隐患判定标准》（建城规〔2023〕4号）第四条第（一）项"
+
+
+def test_the_enterprise_sub_sector_and_features_say_which_parts_apply(client, auth, make_enterprise):
+    headers = auth("inspector")
+    unknown = make_enterprise(sector="general_industry")
+    machinery = make_enterprise(sector="general_industry", sub_sector="machinery", features=["dust_explosion"])
+    whole = client.get("/api/v1/checklists/industry_trade", headers=headers).json
+    assert [p["code"] for p in whole["parts"]][:3] == ["general", "law", "metallurgy"]
+    assert whole["applicable_parts"] is None
+    assert {i["part"] for i in whole["items"]} == {p["code"] for p in whole["parts"]}
+    for enterprise, expected in ((unknown, None), (machinery, ["dust_explosion", "general", "law", "machinery"])):
+        body = client.get(f"/api/v1/checklists/industry_trade?enterprise_id={enterprise}", headers=headers).json
+        assert body["applicable_parts"] == expected
+    missing = client.get("/api/v1/checklists/industry_trade?enterprise_id=999999", headers=headers)
+    assert missing.status_code == 404 and "enterprise_id" in str(missing.json)
+
+
+def test_sub_sector_and_features_are_checked_and_kept_in_order(client, auth):
+    headers = auth("admin")
+    made = client.post("/api/v1/enterprises", headers=headers, json={
+        "name": "港区机械厂", "credit_code": credit_code(777), "sector": "general_industry", "sub_sector": "machinery",
+        "features": ["confined_space", "dust_explosion", "confined_space"]})
+    assert made.status_code == 201
+    assert made.json["features"] == ["dust_explosion", "confined_space"]
+    bad = client.patch(f"/api/v1/enterprises/{made.json['id']}", headers=headers,
+                       json={"sub_sector": "mining", "features": ["lasers"]})
+    assert bad.status_code == 422
+    assert set(bad.json["errors"]["json"]) == {"sub_sector", "features"}
 
 
 def test_domain_checklist_has_bilingual_items_with_their_basis(client, auth):

@@ -7,10 +7,12 @@ from datetime import date
 import pytest
 
 from risk_rules.checklists import FEATURES, SUB_SECTORS, applicable_parts, load_checklists, version_for
-from risk_rules.citation import cite
+from risk_rules.citation import chinese_number, cite
 
 VERSIONS = load_checklists()
 IT = version_for(VERSIONS, "industry_trade", date(2023, 5, 15))
+# The Order's own items; the file adds general items of the Work Safety Law in a part of their own ("law").
+ORDER_ITEMS = [i for i in IT.items if i.standard == "应急管理部令第10号"]
 
 # Part -> (article, code prefix, number of sub-items). The counts are the numbered sub-items （一）（二）... of
 # Arts. 3-13 of the Order's text (应急管理部 https://www.mem.gov.cn/gk/zfxxgkpt/fdzdgknr/gz11/202305/
@@ -32,26 +34,10 @@ PARTS = {
 SECTOR_PARTS = ("metallurgy", "non_ferrous", "building_materials", "machinery", "light_industry", "textiles",
                 "tobacco")
 CLAUSE = re.compile(r"^第([一二三四五六七八九十]+)条第（([一二三四五六七八九十]+)）项$")
-DIGITS = "一二三四五六七八九"
-
-
-def chinese_number(text):
-    """1-99 written in Chinese numerals (三, 十, 十三, 二十一) as an int."""
-    tens, _, units = text.rpartition("十")
-    if "十" not in text:
-        return DIGITS.index(text) + 1
-    return (DIGITS.index(tens) + 1 if tens else 1) * 10 + (DIGITS.index(units) + 1 if units else 0)
-
-
 def clause_numbers(item):
     match = CLAUSE.match(item.clause)
     assert match, f"{item.code}: clause {item.clause!r} is not written 第N条第（N）项"
     return chinese_number(match[1]), chinese_number(match[2])
-
-
-def test_chinese_numbers():
-    assert [chinese_number(n) for n in ("一", "九", "十", "十一", "十三", "二十", "二十一")] == [
-        1, 9, 10, 11, 13, 20, 21]
 
 
 def test_the_order_is_in_force_from_15_may_2023_and_still_current():
@@ -64,9 +50,9 @@ def test_the_order_is_in_force_from_15_may_2023_and_still_current():
 
 
 def test_parts_follow_the_articles_and_say_whom_they_apply_to():
-    assert [p.code for p in IT.parts] == list(PARTS)
+    assert [p.code for p in IT.parts] == ["general", "law", *list(PARTS)[1:]]
     applies = {p.code: p.applies for p in IT.parts}
-    assert applies["general"] == "always"
+    assert applies["general"] == applies["law"] == "always"
     assert [c for c, a in applies.items() if a == "sub_sector"] == list(SECTOR_PARTS)
     assert [c for c, a in applies.items() if a == "feature"] == list(FEATURES)
     # 商贸 is in the Order's scope (Art. 2) but has no article of its own, so no part: the file's note says so.
@@ -75,28 +61,30 @@ def test_parts_follow_the_articles_and_say_whom_they_apply_to():
 
 
 def test_item_counts_per_part_are_those_of_the_order():
-    assert Counter(i.part for i in IT.items) == {part: count for part, (_, _, count) in PARTS.items()}
-    assert len(IT.items) == 64
+    assert Counter(i.part for i in ORDER_ITEMS) == {part: count for part, (_, _, count) in PARTS.items()}
+    assert len(ORDER_ITEMS) == 64
     assert sum(PARTS[p][2] for p in SECTOR_PARTS) == 47
     assert sum(PARTS[p][2] for p in FEATURES) == 14
 
 
-def test_every_item_is_a_major_item_of_this_order():
-    assert all(i.is_major for i in IT.items)
-    assert {(i.standard, i.version) for i in IT.items} == {("应急管理部令第10号", "2023")}
-    assert {i.category for i in IT.items} == {"thing", "person", "management"}
+def test_every_item_of_the_order_is_major_and_the_others_are_general_items_of_the_law():
+    assert all(i.is_major for i in ORDER_ITEMS)
+    assert {(i.standard, i.version) for i in ORDER_ITEMS} == {("应急管理部令第10号", "2023")}
+    assert {i.category for i in ORDER_ITEMS} == {"thing", "person", "management"}
+    law = [i for i in IT.items if i not in ORDER_ITEMS]
+    assert law and all(not i.is_major and i.part == "law" and i.standard == "中华人民共和国安全生产法" for i in law)
 
 
 @pytest.mark.parametrize("part", PARTS)
 def test_clauses_cite_the_parts_article_and_every_sub_item_in_order(part):
     article, prefix, count = PARTS[part]
-    items = [i for i in IT.items if i.part == part]
+    items = [i for i in ORDER_ITEMS if i.part == part]
     assert [clause_numbers(i) for i in items] == [(article, n) for n in range(1, count + 1)]
     assert [i.code for i in items] == [f"{prefix}-{n:02d}" for n in range(1, count + 1)]
 
 
 def test_parts_come_in_the_order_of_the_articles():
-    assert [clause_numbers(i)[0] for i in IT.items] == sorted(clause_numbers(i)[0] for i in IT.items)
+    assert [clause_numbers(i)[0] for i in ORDER_ITEMS] == sorted(clause_numbers(i)[0] for i in ORDER_ITEMS)
 
 
 def test_codes_are_unique_here_and_across_every_checklist():
@@ -107,7 +95,7 @@ def test_codes_are_unique_here_and_across_every_checklist():
 
 
 def test_item_text_is_the_sub_items_wording_without_number_or_closing_mark():
-    for item in IT.items:
+    for item in ORDER_ITEMS:
         assert not re.match(r"^（[一二三四五六七八九十]+）", item.text_zh), item.code
         assert not item.text_zh.endswith(("；", "。", ";")), item.code
         # Each sub-item is worded as the violation "...的"; 第五条第（三）项 adds its exceptions after it.
@@ -123,10 +111,10 @@ def test_items_are_cited_by_the_orders_short_name_number_and_clause():
 
 
 @pytest.mark.parametrize(("sub_sector", "features", "expected"), [
-    ("metallurgy", [], {"general", "metallurgy"}),
+    ("metallurgy", [], {"general", "law", "metallurgy"}),
     ("light_industry", ["dust_explosion", "ammonia_refrigeration"],
-     {"general", "light_industry", "dust_explosion", "ammonia_refrigeration"}),
-    ("commerce_trade", ["confined_space"], {"general", "confined_space"}),  # no part of its own
+     {"general", "law", "light_industry", "dust_explosion", "ammonia_refrigeration"}),
+    ("commerce_trade", ["confined_space"], {"general", "law", "confined_space"}),  # no part of its own
 ])
 def test_an_enterprise_sees_the_general_part_its_sector_and_its_features(sub_sector, features, expected):
     assert applicable_parts(IT.parts, sub_sector, features) == expected
