@@ -7,6 +7,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.db import db
 from inspections.models import CATEGORIES, DOMAINS
+from risk_rules import checklists as standards
 
 
 class ChecklistVersion(db.Model):
@@ -39,6 +40,12 @@ class ChecklistVersion(db.Model):
     items: Mapped[list[ChecklistItem]] = relationship(
         back_populates="checklist_version", cascade="all, delete-orphan", order_by="ChecklistItem.id", lazy="selectin"
     )
+
+    def applicable_parts(self, enterprise) -> set[str] | None:
+        """The codes of this version's parts that apply to ``enterprise`` (its sub-sector and features); None
+        when every part applies (see :func:`risk_rules.checklists.applicable_parts`)."""
+        return standards.applicable_parts([standards.Part(**part) for part in self.parts], enterprise.sub_sector,
+                                          enterprise.features)
 
     @property
     def successor(self) -> dict | None:

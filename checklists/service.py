@@ -74,9 +74,7 @@ def checklist_for(domain: str, on: date, enterprise=None) -> dict:
     no version is in force."""
     version = version_for(domain, on)
     columns = {column.key: getattr(version, column.key) for column in sa.inspect(ChecklistVersion).columns}
-    parts = [standards.Part(**part) for part in version.parts]
-    applicable = (None if enterprise is None
-                  else standards.applicable_parts(parts, enterprise.sub_sector, enterprise.features))
+    applicable = None if enterprise is None else version.applicable_parts(enterprise)
     return {**columns, "items": version.items, "successor": version.successor, "notice": version.pending_successor(on),
             "applicable_parts": None if applicable is None else sorted(applicable)}
 

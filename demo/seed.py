@@ -26,6 +26,7 @@ from enterprises.models import Enterprise
 from inspections import findings as workflow
 from inspections import service as inspections
 from remediation import demo as water_demo
+from web.labels import DOMAIN_OF_SECTOR
 
 PASSWORD = "demo-password"
 USERS = [  # username, name, roles, law-enforcement certificate number (made up for the demo)
@@ -42,10 +43,10 @@ SECTOR_NAMES = {
     "town_gas": ["燃气", "液化气", "天然气"],
     "construction": ["建设工程", "建筑安装", "市政工程"],
     "port_dangerous_goods": ["港务", "码头", "液体化工码头"],
-    "general_industry": ["机械", "纺织", "电子"],
+    "general_industry": ["机械", "纺织", "食品"],
 }
-DOMAIN_OF_SECTOR = {"hazardous_chemicals": "hazardous_chemicals", "town_gas": "gas", "construction": "construction",
-                    "port_dangerous_goods": "hazardous_chemicals", "general_industry": "hazardous_chemicals"}
+# The industry-and-trade checklist's part each general-industry name calls for (工贸企业重大事故隐患判定标准).
+SUB_SECTOR_OF_NAME = {"机械": "machinery", "纺织": "textiles", "食品": "light_industry"}
 PLACES = ["港城", "长江", "滨江", "新港", "扬子", "金港", "海晨", "华润", "东华", "永兴", "宏达", "恒泰"]
 
 
@@ -67,10 +68,13 @@ def _enterprises(rng: random.Random, count: int) -> list[Enterprise]:
     rows = []
     for n in range(count):
         sector = sectors[n % len(sectors)]
+        trade = rng.choice(SECTOR_NAMES[sector])
         rows.append(Enterprise(
-            name=f"{rng.choice(PLACES)}{rng.choice(SECTOR_NAMES[sector])}有限公司（{n + 1:02d}）",
+            name=f"{rng.choice(PLACES)}{trade}有限公司（{n + 1:02d}）",
             credit_code=_credit_code(1000 + n),
             sector=sector,
+            sub_sector=SUB_SECTOR_OF_NAME.get(trade, ""),
+            features=["dust_explosion"] if trade in ("纺织", "食品") else [],
             zone=rng.choice(ZONES),
             address=f"港城大道{rng.randint(1, 999)}号",
             contact_name=rng.choice(["王强", "刘洋", "孙丽", "周杰", "吴敏"]),
@@ -111,7 +115,9 @@ def _inspection(rng, enterprise, inspector_id, second_id, days_ago: int, recheck
     day = local_date() - timedelta(days=days_ago)
     moment = datetime.combine(day, time(rng.randint(8, 15), rng.choice([0, 15, 30, 45])), tzinfo=zone())
     domain = DOMAIN_OF_SECTOR[enterprise.sector]
-    items = checklists.version_for(domain, day).items
+    version = checklists.version_for(domain, day)
+    parts = version.applicable_parts(enterprise)
+    items = [i for i in version.items if parts is None or i.part in parts]
     general = [i for i in items if not i.is_major]
     failed = [] if recheck else rng.sample(general, k=rng.choice([0, 1, 1, 2, 3]))
     if not recheck and rng.random() < 0.12:
