@@ -1,17 +1,16 @@
 """The port dangerous-goods checklist and the succession of the hazardous-chemicals standards.
 
-Port: 《危险货物港口作业重大事故隐患判定标准》 (交通运输部办公厅, 2024-07-08) sets 25 major-hazard situations in
-5 aspects (超范围超能力超期限作业; 设备设施; 安全设施配备; 安全距离（间距）; 安全管理重大缺陷), per the explainer
-at https://sisi.shmtu.edu.cn/2025/0615/c8959a244663/page.htm. The per-aspect counts and the item text were not
-found, so no port file is packaged yet and the port tests skip until one is added; they then hold it to those
-figures and to well-formed, gap-free clauses.
+Port: the checklist is 《港口危险货物安全管理规定》 (交通运输部令2017年第27号, text as amended in 2023), whose items are
+general inspection items derived from the articles whose text was read (Art. 3 para. 2 and Art. 27), none major.
+The determination standard 《危险货物港口作业重大事故隐患判定标准》 (交通运输部办公厅, 2024-07-08; 25 situations in 5
+aspects) is in force but its item text was not found, so it is a pending successor notice on every date from
+2024-07-08.
 
 Chemicals: AQ 3067—2026 is in force from 2026-09-30, but its item text was not found, so it is declared as
 the pending successor of 安监总管三〔2017〕121号 rather than loaded.
 """
 
 import re
-from collections import defaultdict
 from datetime import date
 
 import pytest
@@ -22,45 +21,68 @@ from risk_rules.citation import chinese_number, cite
 VERSIONS = load_checklists()
 HC_121 = "安监总管三〔2017〕121号"
 AQ_3067 = "AQ 3067—2026"
-PORT_ITEMS, PORT_ASPECTS = 25, 5  # 判定标准 第三条 (5 个方面) and the explainer's "25项重大事故隐患情形"
-PORT_CLAUSE = re.compile(r"^第([一二三四五六七八九十]+)条第（([一二三四五六七八九十]+)）项$")
+PDG = "交通运输部令2017年第27号"
+PDG_DETERMINATION = "交通运输部办公厅2024年7月8日印发"
+PDG_ITEMS = 9  # Art. 3 para. 2 gives PDG-G-01..04, Art. 27 gives PDG-G-05..09
+PDG_FROM, DETERMINATION_FROM = date(2023, 8, 3), date(2024, 7, 8)
+ARTICLE_CLAUSE = re.compile(r"^第([一二三四五六七八九十百]+)条(?:第([一二三四五六七八九十]+)款)?$")
 
 
 @pytest.fixture
-def port_standard():
-    versions = [v for v in VERSIONS if v.domain == "port_dangerous_goods"]
-    if not versions:
-        pytest.skip("no port dangerous-goods checklist packaged: the 2024 standard's item text was not found")
-    return versions[-1]
+def port():
+    return version_for(VERSIONS, "port_dangerous_goods", date.today())
 
 
-def test_port_standard_has_25_items_in_5_aspects_every_one_applying_always(port_standard):
-    assert len(port_standard.parts) == PORT_ASPECTS
-    assert {part.applies for part in port_standard.parts} == {"always"}
-    assert len(port_standard.items) == PORT_ITEMS
-    per_part = {part.code: sum(i.part == part.code for i in port_standard.items) for part in port_standard.parts}
-    assert all(per_part.values()), per_part
+def test_port_checklist_is_the_2023_text_of_the_port_dangerous_goods_provisions(port):
+    assert (port.standard, port.version, port.effective_from, port.effective_to) == (PDG, "2023", PDG_FROM, None)
+    assert [i.code for i in port.items] == [f"PDG-G-{n:02d}" for n in range(1, PDG_ITEMS + 1)]
 
 
-def test_port_items_are_all_major_and_cite_the_standard(port_standard):
-    assert all(i.is_major and i.standard == port_standard.standard for i in port_standard.items)
-    assert all(i.code.startswith("PDG-") for i in port_standard.items)
+def test_port_items_are_general_with_deadlines_and_cite_the_provisions(port):
+    assert not any(i.is_major for i in port.items)
+    assert all(i.default_deadline_days and i.default_deadline_days > 0 for i in port.items)
+    assert {(i.standard, i.version) for i in port.items} == {(PDG, "2023")}
+    assert not port.parts
 
 
-def test_port_clauses_are_well_formed_and_gap_free_per_article(port_standard):
-    by_article = defaultdict(list)
-    parts_of_article = defaultdict(set)
-    for item in port_standard.items:
-        match = PORT_CLAUSE.match(item.clause)
-        assert match, f"{item.code}: clause {item.clause!r} is not 第N条第（N）项"
-        article = chinese_number(match.group(1))
-        by_article[article].append(chinese_number(match.group(2)))
-        parts_of_article[article].add(item.part)
-    for article, numbers in by_article.items():
-        assert numbers == list(range(1, len(numbers) + 1)), f"第{article}条: items {numbers}"
-    articles = sorted(by_article)
-    assert articles == list(range(articles[0], articles[0] + PORT_ASPECTS))  # one article per aspect
-    assert all(len(parts) == 1 for parts in parts_of_article.values())
+def test_port_clauses_are_articles_or_paragraphs_that_were_read(port):
+    cited = set()
+    for item in port.items:
+        match = ARTICLE_CLAUSE.match(item.clause)
+        assert match, f"{item.code}: clause {item.clause!r} is not 第N条 or 第N条第N款"
+        cited.add((chinese_number(match.group(1)), match.group(2) and chinese_number(match.group(2))))
+    assert cited == {(3, 2), (27, None)}
+
+
+def test_port_items_are_cited_with_the_short_name_and_english_number():
+    assert cite(PDG, "第三条第二款") == f"《港口危险货物安全管理规定》（{PDG}）第三条第二款"
+    assert cite(PDG, "第二十七条", "en") == (
+        "Port Hazardous Goods Safety Provisions (MOT Order No. 27 of 2017, amended 2019 and 2023), Art. 27"
+    )
+
+
+@pytest.mark.parametrize(
+    ("on", "pending"),
+    [
+        (PDG_FROM, None),
+        (date(2024, 7, 7), None),
+        (DETERMINATION_FROM, PDG_DETERMINATION),
+        (date(2026, 12, 1), PDG_DETERMINATION),
+        (date.today(), PDG_DETERMINATION),
+    ],
+)
+def test_port_determination_standard_is_a_pending_notice_from_2024_07_08(on, pending):
+    version = version_for(VERSIONS, "port_dangerous_goods", on)
+    assert version.standard == PDG
+    successor = version.pending_successor(on)
+    assert (successor and successor.standard) == pending
+    assert version.successor.title_zh == "危险货物港口作业重大事故隐患判定标准"
+    assert version.successor.effective_from == DETERMINATION_FROM
+
+
+def test_no_port_checklist_before_the_2023_text():
+    with pytest.raises(LookupError, match="port_dangerous_goods"):
+        version_for(VERSIONS, "port_dangerous_goods", date(2023, 8, 2))
 
 
 def test_the_121_items_are_numbered_without_gaps():
