@@ -120,8 +120,9 @@ def _inspection(rng, enterprise, inspector_id, second_id, days_ago: int, recheck
     items = [i for i in version.items if parts is None or i.part in parts]
     general = [i for i in items if not i.is_major]
     failed = [] if recheck else rng.sample(general, k=rng.choice([0, 1, 1, 2, 3]))
-    if not recheck and rng.random() < 0.12:
-        failed.append(rng.choice([i for i in items if i.is_major]))
+    majors = [i for i in items if i.is_major]  # none where the determination items are not loaded
+    if not recheck and majors and rng.random() < 0.12:
+        failed.append(rng.choice(majors))
     checked = {i.code for i in failed} | {i.code for i in rng.sample(items, k=min(8, len(items)))}
     checked |= {recheck.code} if recheck else set()
     ended = moment + timedelta(minutes=rng.choice([45, 60, 90, 120]))

@@ -32,6 +32,9 @@ DOMAIN_NAMES = {  # (zh, en) as printed on the documents
     "hazardous_chemicals": ("危险化学品", "Hazardous chemicals"),
     "gas": ("城镇燃气", "Town gas"),
     "construction": ("建筑施工", "Construction"),
+    "port_dangerous_goods": ("危险货物港口作业", "Port dangerous-goods operations"),
+    "industry_trade": ("工贸", "Industry and trade"),
+    "premises": ("出租厂房", "Rented industrial buildings"),
 }
 LANGUAGES = ("zh", "en")
 # The opinion of a single hazard's on-site verification (its note is the hazard's own line on the opinion).

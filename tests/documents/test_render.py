@@ -388,3 +388,10 @@ def test_a_law_cited_by_its_name_is_named_once(images, tmp_path):
     text = flat(pdf_text(render(content("rectification_order", findings=[law]), images, "zh"), tmp_path))
     assert "《中华人民共和国安全生产法》第三十五条" in text
     assert text.count("中华人民共和国安全生产法") == 1
+
+
+def test_every_domain_has_its_name_on_the_documents():
+    from documents.service import DOMAIN_NAMES
+    from risk_rules.checklists import DOMAINS
+
+    assert set(DOMAIN_NAMES) == set(DOMAINS)
