@@ -9,6 +9,7 @@ from core.text import Text
 from core.time import within_years
 from inspections.models import CATEGORIES, DOMAINS, RESULTS, SEVERITIES, SIGNER_ROLES, STATUSES
 from photos.schemas import FindingPhotoSchema
+from risk_rules.citation import cite
 
 _text = Text
 # How far ahead of the server a tablet's clock may run before its times are refused as in the future.
@@ -163,6 +164,9 @@ class FindingSchema(FindingCreateSchema):
     standard_title = _text(dump_only=True)
     standard_version = _text(dump_only=True)
     clause = _text(dump_only=True)
+    citation_zh = fields.Function(lambda f: cite(f.standard, f.clause, "zh", f.standard_title), dump_only=True,
+                                  metadata={"description": "the basis as people read: 《short name》（number）clause"})
+    citation_en = fields.Function(lambda f: cite(f.standard, f.clause, "en", f.standard_title), dump_only=True)
     inspection_id = fields.Integer(dump_only=True)
     enterprise_id = fields.Integer(dump_only=True)
     domain = _text(dump_only=True)

@@ -59,6 +59,19 @@ def test_a_finding_cites_its_items_standard_and_clause(app, client, auth, make_e
         assert tuple(getattr(row, name) for name in BASIS) == expected
 
 
+@pytest.mark.parametrize(("domain", "code", "zh", "en"), [
+    ("hazardous_chemicals", "HC-G-01", "《中华人民共和国安全生产法》第三十五条",
+     "Work Safety Law of the People's Republic of China, Art. 35"),
+    ("gas", "GAS-M-01", "《城镇燃气经营安全重大隐患判定标准》（建城规〔2023〕4号）第四条第（一）项",
+     "Town Gas Operation Major Hazard Criteria (MOHURD Jian Cheng Gui [2023] No. 4), Art. 4(1)"),
+    ("hazardous_chemicals", None, "", ""),
+])
+def test_a_finding_says_its_basis_by_name_number_and_clause_never_a_bare_clause(client, auth, make_enterprise,
+                                                                               domain, code, zh, en):
+    [created] = _record(client, auth, make_enterprise(), domain, [code])["findings"]
+    assert (created["citation_zh"], created["citation_en"]) == (zh, en)
+
+
 def test_the_citation_is_kept_when_the_checklist_changes_later(app, client, auth, make_enterprise):
     """Copied when the finding is made: an administrator's later edit of the item does not rewrite it."""
     finding_id = _record(client, auth, make_enterprise(), "hazardous_chemicals", ["HC-G-01"])["findings"][0]["id"]
