@@ -38,7 +38,8 @@ class Checklist(MethodView):
         if "enterprise_id" in args:
             enterprise = db.session.get(Enterprise, args["enterprise_id"])
             if enterprise is None:
-                raise NotFound(f"enterprise {args['enterprise_id']} not found", field="enterprise_id")
+                message = f"enterprise {args['enterprise_id']} not found"
+                raise NotFound(message, errors={"query": {"enterprise_id": [message]}})
         return service.checklist_for(_domain(domain), args.get("on") or local_date(), enterprise)
 
 

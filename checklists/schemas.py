@@ -1,6 +1,6 @@
 from marshmallow import Schema, fields, validate
 
-from core.api import Boolean
+from core.api import ID, Boolean
 from core.text import Text
 from inspections.models import CATEGORIES, DOMAINS
 from risk_rules.citation import cite
@@ -72,7 +72,7 @@ class ChecklistSchema(ChecklistVersionSchema):
 
 class ChecklistQuerySchema(Schema):
     on = fields.Date(metadata={"description": "the version in force on this date (default: today)"})
-    enterprise_id = fields.Integer(validate=validate.Range(min=1), metadata={
+    enterprise_id = fields.Integer(validate=ID, metadata={
         "description": "say which parts apply to this enterprise (its sub-sector and features)"})
 
 

@@ -57,7 +57,8 @@ def test_the_enterprise_sub_sector_and_features_say_which_parts_apply(client, au
         body = client.get(f"/api/v1/checklists/industry_trade?enterprise_id={enterprise}", headers=headers).json
         assert body["applicable_parts"] == expected
     missing = client.get("/api/v1/checklists/industry_trade?enterprise_id=999999", headers=headers)
-    assert missing.status_code == 404 and "enterprise_id" in str(missing.json)
+    assert missing.status_code == 404
+    assert missing.json["errors"] == {"query": {"enterprise_id": ["enterprise 999999 not found"]}}
 
 
 def test_sub_sector_and_features_are_checked_and_kept_in_order(client, auth):
