@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from audit import service as audit
 from checklists.models import ChecklistItem, ChecklistVersion
 from core.db import db
-from core.errors import Conflict, NotFound
+from core.errors import Conflict, Invalid, NotFound
 from risk_rules import checklists as standards
 
 _ITEM_FIELDS = ("text_zh", "text_en", "category", "is_major", "standard", "clause", "default_deadline_days", "part")
@@ -81,6 +81,10 @@ def checklist_for(domain: str, on: date, enterprise=None) -> dict:
 
 def add_local_item(domain: str, on: date, data: dict) -> ChecklistItem:
     version = version_for(domain, on)
+    parts = [part["code"] for part in version.parts]
+    if data.get("part") and data["part"] not in parts:
+        raise Invalid(f"part must be one of {', '.join(parts) or 'none: this checklist has no parts'}",
+                      field="part")
     if any(item.code == data["code"] for item in version.items):
         raise Conflict(f"item {data['code']} already exists in {domain} version {version.version}", field="code")
     item = ChecklistItem(is_local=True, **data)

@@ -108,3 +108,15 @@ def test_inspection_with_an_item_of_another_checklist_is_rejected(client, auth, 
     response = client.post("/api/v1/inspections", headers=auth("inspector"), json=payload)
     assert response.status_code == 422
     assert "GAS-M-01" in response.json["errors"]["json"]["checklist"][0]
+
+
+def test_a_local_item_goes_into_one_of_the_standards_parts_or_none(client, auth):
+    headers = auth("admin")
+    item = {"code": "IT-LOCAL-01", "text_zh": "园区自定：车间内电动自行车充电", "text_en": "Local: e-bike charging",
+            "category": "thing", "is_major": False, "default_deadline_days": 3}
+    wrong = client.post("/api/v1/checklists/industry_trade/items", headers=headers, json=item | {"part": "mining"})
+    assert wrong.status_code == 422 and "general" in wrong.json["errors"]["json"]["part"][0]
+    added = client.post("/api/v1/checklists/industry_trade/items", headers=headers, json=item | {"part": "law"})
+    assert added.status_code == 201 and added.json["part"] == "law"
+    flat = client.post("/api/v1/checklists/gas/items", headers=headers, json=item | {"code": "GAS-L-09", "part": "x"})
+    assert flat.status_code == 422 and "no parts" in flat.json["errors"]["json"]["part"][0]
