@@ -76,7 +76,7 @@ def js_strings() -> dict:
         "checklist_failed": _("The checklist could not be loaded; it needs a connection the first time."),
         "choose_enterprise": _("Choose the enterprise first."),
         "answer_all": _("%(count)s item(s) not answered yet: answer each one (not found, found or not applicable)."),
-        "describe_failed": _("Describe every failed item."),
+        "describe_failed": _("Describe every hazard found."),
         "saved": _("Inspection saved; it will be sent automatically."),
         "major": _("Major hazard"),
         "basis": _("Basis: %(basis)s"),

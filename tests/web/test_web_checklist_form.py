@@ -223,3 +223,22 @@ def test_in_english_with_a_focus_ring_on_every_control(tablet, browser_login, ma
         assert control in reached, control
     page.locator("#toggle-other-parts").focus()
     screenshots(page, "checklist-focus-en", full_page=False)
+
+
+def test_without_signal_the_kept_copy_shows_every_part(tablet, browser_login, make_enterprise, parted_checklist):
+    """No signal and this enterprise's checklist never fetched: the copy kept for every enterprise is used, and as
+    it cannot say which parts apply, every part is shown and required (nothing is hidden by a missing fact)."""
+    parted_checklist()
+    make_enterprise(name=WORKS, sector="general_industry", sub_sector="machinery")
+    context = tablet()
+    page = context.new_page()
+    browser_login(page, "inspector")
+    page.goto("/inspect")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    page.locator("#inspection-form[data-offline-ready='1']").wait_for()
+    context.set_offline(True)
+    open_checklist(page, WORKS)
+    assert page.locator("#checklist > section.part > .part-title").all_inner_texts() == [
+        "通用", "机械行业", "冶金行业", "存在粉尘爆炸危险的", "其他检查项"]
+    assert page.locator("#toggle-other-parts").count() == 0
+    assert page.locator("#checklist-progress").inner_text() == "已回答 0 / 10 项"

@@ -15,7 +15,7 @@
   let enterprise = null;
   let checklist = null;
   let items = [];  // {item, li, result, required, photos: [{key, file, ready: Promise<File>}]}
-  let sections = [];  // {node, entries, seen, button, hint, last}: the checklist's parts as shown
+  let sections = [];  // {entries, seen, button, hint, last}: the checklist's parts as shown
   let photoKeys = 0;  // each photo taken gets its own key, so adding or removing one changes the fingerprint
 
   function localToday() {
@@ -189,7 +189,7 @@
 
   function buildItem(item, index) {
     const li = $("item-template").content.firstElementChild.cloneNode(true);
-    const entry = {item, li, result: null, photos: [], required: true, section: null};
+    const entry = {item, li, result: null, photos: [], required: true};
     li.dataset.code = item.code;
     li.querySelector(".item-code").textContent = item.code;
     const text = li.querySelector(".item-text");
@@ -344,7 +344,7 @@
     }
     node.dataset.part = part ? part.code : "";
     node.querySelector(".checklist").replaceChildren(...entries.map((entry) => entry.li));
-    const section = {node, entries, seen: false, button: node.querySelector(".mark-rest"),
+    const section = {entries, seen: false, button: node.querySelector(".mark-rest"),
                      hint: node.querySelector(".mark-rest-hint"),
                      last: entries[entries.length - 1].li.querySelector(".result-choice")};
     section.hint.textContent = t("mark_rest_hint");
