@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import base64
+from datetime import date
 
 from flask import abort, render_template, request
+from flask_babel import format_date
 
 from checklists import service as checklists
 from core.db import db
@@ -13,8 +15,10 @@ from core.time import local_date
 from documents import service as documents
 from documents.routes import pdf_response
 from inspections.models import Inspection
+from web import labels
 from web.access import INSPECTION_READERS, page
 from web.blueprint import bp
+from web.i18n import current_language
 
 SIGNER_ORDER = ("lead", "second", "enterprise")
 
@@ -33,6 +37,19 @@ def checklist_rows(inspection: Inspection) -> tuple[object | None, list[tuple[st
     listed = {item.code for item in items}
     rows += [(code, result, None) for code, result in results.items() if code not in listed]
     return version, rows
+
+
+def successor_notice(version, on: date) -> str:
+    """The plain notice that a newer edition than ``version`` is in force on ``on`` (a local date) while its items
+    are not loaded, so the checklist follows the older one; empty when there is no such edition (or no version).
+    The same words as the form's banner (inspect.js, ``successor_notice``)."""
+    notice = version.pending_successor(on) if version is not None else None
+    if notice is None:
+        return ""
+    title = "title_zh" if current_language() == "zh" else "title_en"
+    return str(labels.SUCCESSOR_NOTICE) % {
+        "title": notice[title], "standard": notice["standard"], "date": format_date(notice["effective_from"], "long"),
+        "current_title": getattr(version, title), "current_standard": version.standard}
 
 
 def _inspection(inspection_id: int) -> Inspection:
@@ -56,7 +73,8 @@ def inspection(inspection_id):
     found = _inspection(inspection_id)
     version, rows = checklist_rows(found)
     signed = {signature.role: signature for signature in found.signatures}
-    return render_template("web/inspection.html", inspection=found, version=version, rows=rows,
+    notice = successor_notice(version, local_date(found.inspected_dt))
+    return render_template("web/inspection.html", inspection=found, version=version, rows=rows, notice=notice,
                            signatures=[(role, signed.get(role)) for role in SIGNER_ORDER],
                            documents=documents.listing(inspection_id=found.id))
 

@@ -32,8 +32,13 @@ CATEGORIES = {"thing": _l("Thing (equipment, site)"), "person": _l("Person (beha
               "management": _l("Management")}
 SEVERITIES = {"general": _l("General hazard"), "major": _l("Major hazard")}
 STATUSES = {"open": _l("Open"), "rectification_submitted": _l("Awaiting verification"), "verified": _l("Closed")}
-RESULTS = {"passed": _l("Passed"), "failed": _l("Failed"), "not_applicable": _l("Not applicable"),
+# Checklist items are worded as the violation ("特种作业人员未持证上岗"): the answers say whether it was found, so
+# that item and answer read together say what is meant (the stored codes stay passed / failed).
+RESULTS = {"passed": _l("Not found"), "failed": _l("Found"), "not_applicable": _l("Not applicable"),
            "not_checked": _l("Not checked")}
+# A newer edition in force whose items are not loaded: said on the form (inspect.js) and the inspection page.
+SUCCESSOR_NOTICE = _l("%(title)s (%(standard)s) has been in force since %(date)s, but its items are not loaded in "
+                      "this system yet: this checklist still follows %(current_title)s (%(current_standard)s).")
 DOCUMENT_KINDS = {"inspection_record": _l("On-site inspection record"),
                   "rectification_order": _l("Order to rectify within a deadline"),
                   "reinspection_opinion": _l("Re-inspection opinion")}

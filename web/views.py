@@ -24,6 +24,7 @@ from accounts import service as accounts
 from accounts.auth import limit_failed_logins, login_failed, remember_device
 from core import text
 from core.db import db
+from risk_rules.citation import cite
 from web import labels, nav
 from web.access import can, page, safe_next
 from web.blueprint import bp
@@ -74,14 +75,22 @@ def js_strings() -> dict:
         "search_failed": _("Search needs a connection; try again when online."),
         "checklist_failed": _("The checklist could not be loaded; it needs a connection the first time."),
         "choose_enterprise": _("Choose the enterprise first."),
-        "answer_all": _("Mark every item (passed, failed or not applicable)."),
-        "describe_failed": _("Describe every failed item."),
+        "answer_all": _("%(count)s item(s) not answered yet: answer each one (not found, found or not applicable)."),
+        "describe_failed": _("Describe every hazard found."),
         "saved": _("Inspection saved; it will be sent automatically."),
         "major": _("Major hazard"),
-        "clause": _("Basis"),
-        "passed": _("Passed"),
-        "failed": _("Failed"),
-        "not_applicable": _("Not applicable"),
+        "basis": _("Basis: %(basis)s"),
+        **{result: str(labels.RESULTS[result]) for result in ("passed", "failed", "not_applicable")},
+        "progress": _("%(answered)s of %(total)s items answered"),
+        "next_missing": _("%(count)s not answered: go to the first"),
+        "mark_rest": _("Mark the %(count)s unanswered item(s) of this section as not found"),
+        "mark_rest_hint": _("Available once you have scrolled to the end of this section."),
+        "show_other_parts": _("Show the other parts (%(count)s)"),
+        "hide_other_parts": _("Hide the other parts"),
+        "other_parts_note": _("These parts do not apply to this enterprise (its sub-sector and features). Answer an "
+                              "item here only where it does apply; unanswered ones are not recorded."),
+        "other_items": _("Other items"),
+        "successor_notice": str(labels.SUCCESSOR_NOTICE),
         "description": _("Description of the hazard"),
         "category": _("Category"),
         "severity": _("Severity"),
@@ -108,10 +117,17 @@ def js_strings() -> dict:
     }
 
 
+def cite_basis(standard: str | None, clause: str | None, title: str | None = "") -> str:
+    """A basis as the pages show it, in the page's language: 《short name》（number）clause, never a bare clause
+    (:func:`risk_rules.citation.cite`; ``title`` names a document the registry does not know)."""
+    return cite(standard or "", clause or "", current_language(), title or "")
+
+
 @bp.app_context_processor
 def _page_helpers():
     return {
         "asset": asset,
+        "cite": cite_basis,
         "label": labels.label,
         "nav_entries": nav.entries,
         "lang": current_language,

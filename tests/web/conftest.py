@@ -18,6 +18,7 @@ SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screensh
 PASSWORD = "correct horse"  # what tests/conftest.py's make_user gives every user
 LANDSCAPE = {"width": 1180, "height": 820}
 PORTRAIT = {"width": 820, "height": 1180}
+PHONE = {"width": 390, "height": 844}  # a phone upright, for inspectors who use one
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
 
@@ -115,13 +116,13 @@ def browser():
 
 @pytest.fixture
 def tablet(browser, served):
-    """``tablet(portrait=False, **options)`` → a new touch context at 10-inch tablet size; closed after the test,
-    and the server left idle."""
+    """``tablet(portrait=False, **options)`` → a new touch context at 10-inch tablet size (or ``viewport=PHONE``);
+    closed after the test, and the server left idle."""
     live_server, in_flight = served
     contexts = []
 
-    def make(portrait=False, **options):
-        context = browser.new_context(base_url=live_server, viewport=PORTRAIT if portrait else LANDSCAPE,
+    def make(portrait=False, viewport=None, **options):
+        context = browser.new_context(base_url=live_server, viewport=viewport or (PORTRAIT if portrait else LANDSCAPE),
                                       has_touch=True, device_scale_factor=1, **options)
         context.set_default_timeout(15000)
         contexts.append(context)
@@ -314,3 +315,70 @@ def pdftext(data: bytes) -> str:
 
     return subprocess.run(["pdftotext", "-layout", "-", "-"], input=data, capture_output=True,
                           check=True).stdout.decode()
+
+
+# ---- a checklist with parts (issue 14) ----
+
+def local_day(days: int = 0) -> date:
+    """The zone's date ``days`` from today."""
+    return datetime.now(ZONE).date() + timedelta(days=days)
+
+
+def successor_notice(day: date, lang: str = "zh") -> str:
+    """The notice the form and the inspection page give for :func:`parted_checklist`'s newer edition from ``day``."""
+    from babel.dates import format_date
+
+    if lang == "zh":
+        return (f"《测试用新版判定标准》（TEST-NEXT）已于{format_date(day, 'long', locale='zh')}施行，"
+                "其检查条目尚未载入本系统；本检查表仍按《测试用判定标准》（TEST-STD）检查。")
+    return (f"Test successor criteria (TEST-NEXT) has been in force since {format_date(day, 'long', locale='en')}, "
+            "but its items are not loaded in this system yet: this checklist still follows Test criteria (TEST-STD).")
+
+
+@pytest.fixture
+def parted_checklist(app):
+    """``parted_checklist(successor_from=None, effective_from=None)`` → the item codes by part of a TEST version of
+    the industry-and-trade checklist with parts (general, machinery, metallurgy, dust explosion) and one item of no
+    part, in force from ``effective_from`` (default yesterday, so it wins over a packaged edition), with a newer
+    edition not loaded from ``successor_from``. Removed after the test (checklists are not wiped between tests).
+    Its text is placeholder text, not the words of any standard."""
+    from checklists.models import ChecklistItem, ChecklistVersion
+    from core.db import db
+
+    made = []
+    parts = [("general", "通用", "General", "always"), ("machinery", "机械行业", "Machinery", "sub_sector"),
+             ("metallurgy", "冶金行业", "Metallurgy", "sub_sector"),
+             ("dust_explosion", "存在粉尘爆炸危险的", "Dust explosion hazards", "feature")]
+    codes = {"general": ["T-G-01", "T-G-02", "T-G-03"], "machinery": ["T-M-01", "T-M-02"],
+             "metallurgy": ["T-Y-01", "T-Y-02"], "dust_explosion": ["T-D-01", "T-D-02"], "": ["T-L-01"]}
+
+    def make(successor_from=None, effective_from=None):
+        with app.app_context():
+            version = ChecklistVersion(
+                domain="industry_trade", standard="TEST-STD", title_zh="测试用判定标准", title_en="Test criteria",
+                version="TEST", effective_from=effective_from or local_day(-1), source="TEST FIXTURE",
+                note="TEST FIXTURE ONLY: placeholder items, not text of any standard.",
+                parts=[dict(zip(("code", "title_zh", "title_en", "applies"), part, strict=True)) for part in parts],
+                successor_standard="TEST-NEXT" if successor_from else "",
+                successor_title_zh="测试用新版判定标准" if successor_from else "",
+                successor_title_en="Test successor criteria" if successor_from else "",
+                successor_effective_from=successor_from)
+            number = 0
+            for part, part_codes in codes.items():
+                for code in part_codes:
+                    number += 1
+                    version.items.append(ChecklistItem(
+                        code=code, part=part, text_zh=f"测试条目 {code}（占位）",
+                        text_en=f"Test item {code} (placeholder)", category="thing", is_major=part != "",
+                        standard="TEST-STD", standard_version="TEST",
+                        clause=f"第{number}条", is_local=part == "", default_deadline_days=None if part else 15))
+            db.session.add(version)
+            db.session.commit()
+            made.append(version.id)
+        return codes
+
+    yield make
+    with app.app_context():
+        for version_id in made:
+            db.session.delete(db.session.get(ChecklistVersion, version_id))
+        db.session.commit()

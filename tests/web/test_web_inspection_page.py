@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time, timedelta
+from html import unescape
 
 import pytest
 import sqlalchemy as sa
 
 from core.db import db
+from risk_rules.citation import cite
 from tests.conftest import inspection_payload
-from tests.web.conftest import certify, pdftext, signed
+from tests.web.conftest import ZONE, certify, local_day, pdftext, signed, successor_notice
 
 
 @pytest.fixture
@@ -54,20 +56,29 @@ def test_the_inspection_page_shows_what_was_recorded(app, recorded):
     results = dict((code, result) for result, code in rows)
     assert results["HC-01"] == "passed" and results["HC-G-01"] == "failed"
     assert sum(result == "not_checked" for result in results.values()) == len(codes) - 2
-    assert all(word in page for word in ("合格", "不合格", "未检查"))
+    # The answers read with items worded as the violation: 未发现 / 存在, not 合格 / 不合格.
+    badges = dict(re.findall(r'<span class="badge res-badge res-([a-z_]+)">([^<]+)</span>', html))
+    assert badges == {"passed": "未发现", "failed": "存在", "not_checked": "未检查"}
+    # Each item's basis is cited with the standard's name and number, never a bare clause.
+    item_row = text_of(html.split('data-code="HC-12"')[1].split("</tr>")[0])
+    assert cite("安监总管三〔2017〕121号", "第十二项", "zh") in item_row
     # The finding with its standard, severity, deadline and status.
     finding = inspection["findings"][0]
     assert finding["standard"] and finding["clause"]
     block = text_of(html.split(f'data-finding="{finding["id"]}"')[1].split("</article>")[0])
-    for expected in ("装卸区安全警示标志缺失", finding["standard_title"], finding["clause"], "一般隐患", "待整改"):
+    basis = cite(finding["standard"], finding["clause"], "zh", finding["standard_title"])
+    assert basis.startswith("《") and finding["clause"] in basis
+    for expected in ("装卸区安全警示标志缺失", basis, "一般隐患", "待整改"):
         assert expected in block, expected
     # Two signatures shown as images, the person in charge's refusal with reason and witness.
     assert len(re.findall(r'<img class="signature-image" src="data:image/png;base64,', html)) == 2
     refusal = text_of(html.split('data-role="enterprise"')[1].split("</li>")[0])
     assert "拒绝签字" in refusal and "认为检查结论有误" in refusal and "赵六" in refusal
 
-    english = text_of(client.get(f"/inspections/{inspection['id']}?lang=en").get_data(as_text=True))
-    for expected in ("Lead inspector", "Second inspector", "Refused to sign", "Not checked", "Nov 20, 2026, 10:30"):
+    english = unescape(text_of(client.get(f"/inspections/{inspection['id']}?lang=en").get_data(as_text=True)))
+    basis_en = cite(finding["standard"], finding["clause"], "en", finding["standard_title"])
+    for expected in ("Lead inspector", "Second inspector", "Refused to sign", "Not checked", "Not found", "Found",
+                     "Nov 20, 2026, 10:30", basis_en):
         assert expected in english, expected
 
 
@@ -78,7 +89,38 @@ def test_the_pages_link_to_the_inspection(app, recorded):
     assert link in client.get(f"/enterprises/{inspection['enterprise_id']}").get_data(as_text=True)
     finding = client.get(f"/findings/{inspection['findings'][0]['id']}").get_data(as_text=True)
     assert link in finding
-    assert inspection["findings"][0]["clause"] in finding  # the finding names its basis too
+    basis = {key: inspection["findings"][0][key] for key in ("standard", "clause")}
+    assert cite(**basis, lang="zh", title=inspection["findings"][0]["standard_title"]) in finding  # its basis too
+
+
+def test_the_inspection_page_says_when_a_newer_edition_was_not_loaded(app, login, make_enterprise,
+                                                                      parted_checklist):
+    """From the successor's date, the record says plainly which newer edition is in force and not loaded."""
+    parted_checklist(successor_from=local_day(-1), effective_from=local_day(-3))
+    client, _ = login("inspector")
+    enterprise = make_enterprise(name="港城机械制造有限公司", sector="general_industry", sub_sector="machinery")
+    token = client.get("/csrf-token").json["token"]
+
+    def record(when: datetime) -> int:
+        payload = inspection_payload(
+            enterprise, domain="industry_trade", inspected_dt=when.isoformat(),
+            checklist=[{"item_code": "T-G-01", "result": "passed"}, {"item_code": "T-M-01", "result": "failed"}],
+            findings=[{"item_code": "T-M-01", "description": "测试用隐患描述", "category": "thing"}])
+        response = client.post("/api/v1/inspections", json=payload, headers={"X-CSRFToken": token})
+        assert response.status_code == 201, response.json
+        return response.json["id"]
+
+    before = record(datetime.combine(local_day(-2), time(10), ZONE))
+    after = record(datetime.now(UTC) - timedelta(minutes=5))
+    html = client.get(f"/inspections/{before}").get_data(as_text=True)
+    assert 'id="successor-notice"' not in html
+    page = text_of(html)
+    assert cite("TEST-STD", "第1条", "zh") in text_of(html.split('data-code="T-G-01"')[1].split("</tr>")[0])
+    assert "《测试用判定标准》（TEST-STD）第4条" in page  # the finding's basis, with the standard's title
+    for lang in ("zh", "en"):
+        html = client.get(f"/inspections/{after}?lang={lang}").get_data(as_text=True)
+        notice = re.search(r'<p class="flash flash-info" id="successor-notice">(.*?)</p>', html, re.S).group(1)
+        assert notice == successor_notice(local_day(-1), lang)
 
 
 @pytest.mark.parametrize("role", ["env_staff"])

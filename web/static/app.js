@@ -4,8 +4,11 @@
   const body = document.body;
   const texts = JSON.parse(body.dataset.i18n || "{}");
 
-  function t(key) {
-    return Object.prototype.hasOwnProperty.call(texts, key) ? texts[key] : key;
+  /** The page's text for ``key``; ``values`` fill its ``%(name)s`` places, as the catalogue writes them. */
+  function t(key, values) {
+    const text = Object.prototype.hasOwnProperty.call(texts, key) ? texts[key] : key;
+    if (!values) return text;
+    return text.replace(/%\((\w+)\)s/g, (place, name) => (name in values ? String(values[name]) : place));
   }
 
   function csrfToken() {

@@ -14,7 +14,8 @@
   let startedAt = new Date();  // the inspection starts when its form does
   let enterprise = null;
   let checklist = null;
-  let items = [];  // {item, li, result, photos: [{key, file, ready: Promise<File>}]}
+  let items = [];  // {item, li, result, required, photos: [{key, file, ready: Promise<File>}]}
+  let sections = [];  // {entries, seen, button, hint, last}: the checklist's parts as shown
   let photoKeys = 0;  // each photo taken gets its own key, so adding or removing one changes the fingerprint
 
   function localToday() {
@@ -188,16 +189,21 @@
 
   function buildItem(item, index) {
     const li = $("item-template").content.firstElementChild.cloneNode(true);
-    const entry = {item, li, result: null, photos: []};
+    const entry = {item, li, result: null, photos: [], required: true};
     li.dataset.code = item.code;
     li.querySelector(".item-code").textContent = item.code;
-    li.querySelector(".item-text").textContent = zh ? item.text_zh : item.text_en;
+    const text = li.querySelector(".item-text");
+    text.textContent = zh ? item.text_zh : item.text_en;
+    text.id = `item-text-${index}`;
+    li.querySelector(".result-choice").setAttribute("aria-labelledby", text.id);  // the group is named by its item
     if (item.is_major) {
       const badge = li.querySelector(".item-major");
       badge.textContent = t("major");
       badge.hidden = false;
     }
-    if (item.clause) li.querySelector(".item-clause").textContent = `${t("clause")}: ${item.clause}`;
+    // 《short name》（number）clause: a bare "第三十五条" says nothing on its own.
+    const basis = zh ? item.citation_zh : item.citation_en;
+    if (basis) li.querySelector(".item-clause").textContent = t("basis", {basis});
     const labels = {passed: t("passed"), failed: t("failed"), not_applicable: t("not_applicable")};
     li.querySelectorAll(".result-choice input").forEach((input) => {
       input.name = `result-${index}`;
@@ -243,6 +249,7 @@
     panel.hidden = result !== "failed";
     const deadline = entry.li.querySelector(".f-deadline");
     if (result === "failed" && deadline.dataset.auto) deadline.value = defaultDeadline(entry);
+    showProgress();
   }
 
   function addPhotos(entry, input) {
@@ -259,36 +266,207 @@
     input.value = "";
   }
 
+  // ---- sections (the standard's parts), progress and the items still to answer ----
+  // Items of parts that do not apply to the enterprise are not required: they wait behind "show the other parts"
+  // and are sent only when answered.
+  const missingEntries = () => items.filter((entry) => entry.required && !entry.result);
+
+  function showProgress() {
+    const required = items.filter((entry) => entry.required);
+    const missing = missingEntries();
+    const progress = $("checklist-progress");
+    progress.textContent = t("progress", {answered: required.length - missing.length, total: required.length});
+    progress.hidden = !checklist;
+    const next = $("next-missing");
+    next.textContent = t("next_missing", {count: missing.length});
+    next.hidden = !checklist || !missing.length;
+    items.forEach((entry) => entry.li.classList.toggle("missing", entry.required && !entry.result));
+    sections.forEach(showSection);
+  }
+
+  function showSection(section) {
+    const left = section.entries.filter((entry) => !entry.result).length;
+    section.button.textContent = t("mark_rest", {count: left});
+    section.button.hidden = !left;
+    section.button.disabled = !section.seen;
+    section.hint.hidden = !left || section.seen;
+  }
+
+  /** The first unanswered item brought into view (clear of the sticky bars) with the focus on its answers. */
+  function goToMissing() {
+    const entry = missingEntries()[0];
+    if (!entry) return;
+    form.classList.add("show-missing");
+    entry.li.scrollIntoView({block: "center"});
+    entry.li.querySelector(".result-choice input").focus({preventScroll: true});
+  }
+  $("next-missing").addEventListener("click", goToMissing);
+
+  /** "The rest of this section is not found": only for the items left, and only once the inspector has scrolled
+      to the section's last item (it cannot be done without going through the section). */
+  function markRest(section) {
+    if (!section.seen) return;
+    section.entries.filter((entry) => !entry.result).forEach((entry) => {
+      entry.li.querySelector('.result-choice input[value="passed"]').checked = true;
+      setResult(entry, "passed");
+    });
+  }
+
+  let endWatcher = null;
+  /** Each section counts as gone through once its last item's answers have been in view, clear of both bars. */
+  function watchSectionEnds() {
+    if (endWatcher) endWatcher.disconnect();
+    const top = document.querySelector(".topbar");
+    const bottom = form.querySelector(".submit-bar").offsetHeight;
+    endWatcher = new IntersectionObserver((changes) => {
+      changes.filter((change) => change.isIntersecting).forEach((change) => {
+        const section = sections.find((s) => s.last === change.target);
+        if (!section) return;
+        section.seen = true;
+        endWatcher.unobserve(change.target);
+        showSection(section);
+      });
+    }, {rootMargin: `-${top ? top.offsetHeight : 0}px 0px -${bottom}px 0px`, threshold: 0.9});
+    sections.forEach((section) => endWatcher.observe(section.last));
+  }
+
+  let sectionCount = 0;
+  function buildSection(part, entries, required, titled) {
+    const node = $("part-template").content.firstElementChild.cloneNode(true);
+    const title = node.querySelector(".part-title");
+    if (titled) {
+      sectionCount += 1;
+      title.id = `part-title-${sectionCount}`;
+      title.textContent = part ? (zh ? part.title_zh : part.title_en) : t("other_items");
+      node.setAttribute("aria-labelledby", title.id);
+    } else {
+      title.remove();
+    }
+    node.dataset.part = part ? part.code : "";
+    node.querySelector(".checklist").replaceChildren(...entries.map((entry) => entry.li));
+    const section = {entries, seen: false, button: node.querySelector(".mark-rest"),
+                     hint: node.querySelector(".mark-rest-hint"),
+                     last: entries[entries.length - 1].li.querySelector(".result-choice")};
+    section.hint.textContent = t("mark_rest_hint");
+    section.button.addEventListener("click", () => markRest(section));
+    entries.forEach((entry) => {
+      entry.required = required;
+      entry.li.querySelector(".result-choice").setAttribute("aria-required", String(required));
+    });
+    sections.push(section);
+    return node;
+  }
+
+  /** The checklist as sections: its parts in the standard's order (a checklist without parts is one section),
+      items of no listed part after them, and the parts that do not apply to the enterprise collapsed behind a
+      "show the other parts (N)" control. */
+  function buildSections(data) {
+    const parts = data.parts || [];
+    const applies = data.applicable_parts ? new Set(data.applicable_parts) : null;
+    const byPart = new Map(parts.map((part) => [part.code, []]));
+    const rest = [];
+    items.forEach((entry) => (byPart.get(entry.item.part) || rest).push(entry));
+    const shown = [];
+    const others = [];
+    parts.filter((part) => byPart.get(part.code).length).forEach((part) => {
+      const applying = !applies || applies.has(part.code);
+      (applying ? shown : others).push(buildSection(part, byPart.get(part.code), applying, true));
+    });
+    if (rest.length) shown.push(buildSection(null, rest, true, parts.length > 0));
+    if (!others.length) return shown;
+    const box = App.el("div", "other-parts-box");
+    box.id = "other-parts";
+    box.hidden = true;
+    box.replaceChildren(App.el("p", "flash flash-info", t("other_parts_note")), ...others);
+    const toggle = App.el("button", "btn", t("show_other_parts", {count: others.length}));
+    toggle.type = "button";
+    toggle.id = "toggle-other-parts";
+    toggle.setAttribute("aria-controls", box.id);
+    toggle.setAttribute("aria-expanded", "false");
+    toggle.addEventListener("click", () => {
+      box.hidden = !box.hidden;
+      toggle.setAttribute("aria-expanded", String(!box.hidden));
+      toggle.textContent = box.hidden ? t("show_other_parts", {count: others.length}) : t("hide_other_parts");
+    });
+    const wrap = App.el("div", "other-parts");
+    wrap.replaceChildren(toggle, box);
+    return [...shown, wrap];
+  }
+
+  /** A date of the API (YYYY-MM-DD) written out in the page's language, as the pages write it (2026年9月30日). */
+  function longDate(isoDate) {
+    return new Intl.DateTimeFormat(document.documentElement.lang, {dateStyle: "long", timeZone: "UTC"})
+      .format(new Date(`${isoDate}T00:00:00Z`));
+  }
+
+  /** The plain notice that a newer edition is in force whose items are not loaded (the same words as the
+      inspection page's). */
+  function showNotice(data) {
+    const box = $("checklist-notice");
+    const successor = data.notice;
+    box.hidden = !successor;
+    if (!successor) return;
+    const title = zh ? "title_zh" : "title_en";
+    box.textContent = t("successor_notice", {title: successor[title], standard: successor.standard,
+                                             date: longDate(successor.effective_from), current_title: data[title],
+                                             current_standard: data.standard});
+  }
+
+  /** The checklist in force, with the parts that apply to the enterprise; without signal, the copy kept for every
+      enterprise (warmOfflineCopies), which shows every part. */
+  async function fetchChecklist(domain) {
+    const url = config.checklist.replace("DOMAIN", domain);
+    try {
+      const response = await App.api(`${url}?enterprise_id=${enterprise.id}`);
+      if (response.ok) return await response.json();
+    } catch (e) { /* no signal, and this enterprise's copy was never kept: the general copy below */ }
+    const response = await App.api(url);
+    if (!response.ok) throw new Error(String(response.status));
+    return response.json();
+  }
+
+  let loads = 0;  // a later choice wins over an answer still on its way for an earlier one
   async function loadChecklist() {
     const checked = form.querySelector("input[name=domain]:checked");
     const status = $("checklist-status");
     if (!checked || !enterprise) return;
     status.hidden = false;
+    loads += 1;
+    const ticket = loads;
     let data;
     try {
-      const response = await App.api(config.checklist.replace("DOMAIN", checked.value));
-      if (!response.ok) throw new Error(String(response.status));
-      data = await response.json();
+      data = await fetchChecklist(checked.value);
     } catch (e) {
-      status.textContent = t("checklist_failed");
+      if (ticket === loads) status.textContent = t("checklist_failed");
       return;
     }
+    if (ticket !== loads) return;
     checklist = data;
     $("checklist-meta").textContent = `${data.standard || ""} ${data.version || ""} · ${data.items.length} ${t("items")}`;
+    showNotice(data);
     items = data.items.map(buildItem);
-    $("checklist").replaceChildren(...items.map((entry) => entry.li));
-    $("all-passed").hidden = false;
+    sections = [];
+    form.classList.remove("show-missing");
+    $("checklist").replaceChildren(...buildSections(data));
+    $("answer-key").hidden = false;
     status.hidden = true;
+    showProgress();
+    watchSectionEnds();
     contentChanged();  // another domain's checklist: not what anyone signed
   }
 
   form.querySelectorAll("input[name=domain]").forEach((input) => input.addEventListener("change", loadChecklist));
-  $("all-passed").addEventListener("click", () => {
-    items.filter((entry) => !entry.result).forEach((entry) => {
-      entry.li.querySelector('.result-choice input[value="passed"]').checked = true;
-      setResult(entry, "passed");
-    });
-  });
+
+  // What scrolling and focus bring into view stays clear of the sticky header and submit bar.
+  function keepClearOfBars() {
+    const top = document.querySelector(".topbar");
+    const root = document.documentElement.style;
+    root.scrollPaddingTop = `${(top ? top.offsetHeight : 0) + 8}px`;
+    root.scrollPaddingBottom = `${form.querySelector(".submit-bar").offsetHeight + 8}px`;
+  }
+  const barWatcher = new ResizeObserver(keepClearOfBars);
+  barWatcher.observe(form.querySelector(".submit-bar"));
+  if (document.querySelector(".topbar")) barWatcher.observe(document.querySelector(".topbar"));
 
   // ---- people, end time and signatures ----
   const second = $("second-inspector");
@@ -380,7 +558,7 @@
     clearSignatures();
     return true;
   }
-  // Bubbling up from every control (clicks too: "mark unanswered as passed", removing a photo, another enterprise).
+  // Bubbling up from every control (clicks too: "mark the rest as not found", removing a photo, another enterprise).
   for (const type of ["input", "change", "click"]) form.addEventListener(type, contentChanged);
   $("finish").addEventListener("click", () => {
     $("ended").value = zoneWallClock(new Date());
@@ -448,7 +626,9 @@
       contact_phone: $("contact-phone").value.trim(),
       location: $("location").value.trim(),
       notes: $("notes").value.trim(),
-      checklist: items.map((entry) => ({item_code: entry.item.code, result: entry.result})),
+      // Every required item is answered; an item of a part that does not apply is sent only when answered.
+      checklist: items.filter((entry) => entry.result).map((entry) => ({item_code: entry.item.code,
+                                                                        result: entry.result})),
       findings: failedEntries().map(findingOf),
     };
   }
@@ -473,8 +653,13 @@
     form.reset();
     $("checklist").replaceChildren();
     $("enterprise-chosen").hidden = true;
-    $("all-passed").hidden = true;
+    sections = [];
+    if (endWatcher) endWatcher.disconnect();
+    form.classList.remove("show-missing");
     $("checklist-meta").textContent = "";
+    $("checklist-notice").hidden = true;
+    $("answer-key").hidden = true;
+    showProgress();
     $("checklist-status").hidden = false;
     Object.values(pads).forEach((pad) => { pad.disabled = false; pad.clear(); });
     refused.dispatchEvent(new Event("change"));
@@ -487,7 +672,11 @@
     event.preventDefault();
     showError("");
     if (!enterprise || !checklist) return showError(t("choose_enterprise"));
-    if (items.some((entry) => !entry.result)) return showError(t("answer_all"));
+    const missing = missingEntries().length;
+    if (missing) {
+      showError(t("answer_all", {count: missing}), false);  // the bar with the message stays in view
+      return goToMissing();
+    }
     const failed = items.filter((entry) => entry.result === "failed");
     if (failed.some((entry) => !entry.li.querySelector(".f-desc").value.trim())) return showError(t("describe_failed"));
     if (contentChanged()) return showError(notice.textContent);  // signed for other content: never sent
