@@ -141,8 +141,8 @@ class EnterpriseForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
     credit_code = StringField(_l("Unified social credit code"), validators=[DataRequired(), Length(max=40)])
     sector = SelectField(_l("Sector"), choices=_choices(SECTORS), validators=[DataRequired()])
-    sub_sector = SelectField(_l("Industry sub-sector"), choices=[SelectChoice("", _l("Not recorded")),
-                                                                  *_choices(SUB_SECTORS)])
+    sub_sector = SelectField(_l("Industry sub-sector"), default="",  # not sent: not recorded
+                             choices=[SelectChoice("", _l("Not recorded")), *_choices(SUB_SECTORS)])
     features = SelectMultipleField(_l("Cross-cutting hazards"), choices=_choices(FEATURES),
                                    widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
     zone = StringField(_l("Zone"), validators=[Optional(), Length(max=100)])

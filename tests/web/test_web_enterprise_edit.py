@@ -84,3 +84,23 @@ def test_the_edit_needs_the_csrf_token(app, login, make_enterprise):
     client, _ = login("safety_manager")
     assert client.post(f"/enterprises/{enterprise}/details", data={"ent-contact_name": "李工"}).status_code == 400
     assert stored(app, enterprise)["contact_name"] == "王工"
+
+
+def test_the_sub_sector_and_features_decide_the_checklist_parts(app, client, login, make_enterprise):
+    enterprise = make_enterprise(sector="general_industry")
+    manager, _ = login("safety_manager")
+    page = manager.get(f"/enterprises/{enterprise}").get_data(as_text=True)
+    assert 'name="ent-features" type="checkbox" value="dust_explosion"' in page
+    saved = manager.post(f"/enterprises/{enterprise}/details", data={
+        "ent-csrf_token": form_token(page, "ent"), "ent-name": "港区机械厂", "ent-credit_code": credit_code(9301),
+        "ent-sector": "general_industry", "ent-sub_sector": "machinery",
+        "ent-features": ["confined_space", "dust_explosion"]})
+    assert saved.status_code == 302
+    with app.app_context():
+        e = db.session.get(Enterprise, enterprise)
+        assert (e.sub_sector, e.features) == ("machinery", ["dust_explosion", "confined_space"])
+    shown = manager.get(f"/enterprises/{enterprise}?lang=zh").get_data(as_text=True)
+    assert "机械 · 存在粉尘爆炸危险 · 有限空间作业" in shown
+    inspector, _ = login("inspector")
+    parts = inspector.get(f"/api/v1/checklists/industry_trade?enterprise_id={enterprise}").json["applicable_parts"]
+    assert parts == ["confined_space", "dust_explosion", "general", "law", "machinery"]
