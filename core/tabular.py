@@ -323,6 +323,16 @@ def _header_index(path: Path, lines: list[tuple[int, list[str]]], known: Callabl
     return scores.index(max(scores))
 
 
+def upload_name(filename: str) -> str:
+    """The uploaded file's own name, without any folder part, so that the messages name the file the user
+    chose; one a file system cannot hold is replaced by ``upload`` with the same suffix (the importers read
+    by suffix)."""
+    name = Path(filename.replace("\\", "/")).name
+    if name in ("", ".", "..") or len(name.encode()) > 200 or text.problem(name):
+        return "upload" + Path(name).suffix.lower()[:10]
+    return name
+
+
 def read_table(path: Path, known: Callable[[str], bool], expected: Iterable[str]) -> Table:
     """Read ``path`` (.csv in UTF-8 or GB18030, .xlsx: its first sheet) as a ``Table``. ``known`` says whether
     a header text names a column the importer takes; ``expected`` lists some, for the message when no line

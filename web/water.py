@@ -18,10 +18,9 @@ from marshmallow import ValidationError
 from wtforms import StringField
 from wtforms.validators import Length, Optional
 
-from core import text
 from core.db import db
 from core.errors import DomainError
-from core.tabular import TabularError
+from core.tabular import TabularError, upload_name
 from core.time import zone
 from remediation import importer, service, tasks
 from remediation.models import RemediationTask, WaterBody
@@ -193,7 +192,7 @@ def import_samples(body_id):
         return _invalid(body, {"upload": form})
     section = next((s for s in body.sections if s.id == form.section.data), None)
     with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / _upload_name(form.file.data.filename)
+        path = Path(folder) / upload_name(form.file.data.filename)
         form.file.data.save(path)
         try:
             report = importer.check(path, section.code if section else None)
@@ -207,16 +206,6 @@ def import_samples(body_id):
     db.session.commit()
     flash(_("%(n)d sample(s) imported: %(summary)s.", n=stored, summary=report.summary(stored)), "success")
     return redirect(url_for("web.water_body", body_id=body_id))
-
-
-def _upload_name(filename: str) -> str:
-    """The uploaded file's own name, without any folder part, so that the messages name the file the user
-    chose; one a file system cannot hold is replaced by ``upload`` with the same suffix (the importer reads
-    by suffix)."""
-    name = Path(filename.replace("\\", "/")).name
-    if name in ("", ".", "..") or len(name.encode()) > 200 or text.problem(name):
-        return "upload" + Path(name).suffix.lower()[:10]
-    return name
 
 
 def _refused(body_id: int, forms: dict, form, exc: ValidationError | DomainError):
