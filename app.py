@@ -19,7 +19,7 @@ migrate = Migrate()
 
 # Each capability package exposes ``init_app(app)`` that registers its blueprints and commands.
 CAPABILITIES = (
-    "core", "accounts", "audit", "enterprises", "inspections", "checklists", "cards", "photos", "demo", "web",
+    "core", "accounts", "audit", "enterprises", "premises", "inspections", "checklists", "cards", "photos", "demo", "web",
     "alerts", "remediation", "backup", "documents",
 )
 
