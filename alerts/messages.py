@@ -39,12 +39,13 @@ def title(alert: Alert) -> str:
 
 def text(alert: Alert, subject: Subject) -> str:
     """The body: enterprise, item, deadline and how it stands on the day the alert was raised, what to do."""
-    stage = rules.stage_of(alert.kind)
+    stage, source = rules.stage_of(alert.kind), by_type(alert.subject_type)
     lines = [f"企业：{one_line(subject.enterprise_name)}"] if subject.enterprise_name else []
     lines += [
         f"{subject.reference}：{one_line(subject.summary)}",
-        f"整改期限：{alert.deadline.isoformat()}（{standing(alert.deadline, local_date(alert.raised_dt))}）",
-        ACTIONS[stage].format(days=rules.days_of(alert.kind)),
+        f"{source.deadline_label}：{alert.deadline.isoformat()}"
+        f"（{standing(alert.deadline, local_date(alert.raised_dt))}）",
+        (source.actions or ACTIONS).get(stage, ACTIONS[stage]).format(days=rules.days_of(alert.kind)),
     ]
     return "\n".join(lines)
 

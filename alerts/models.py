@@ -14,7 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from core.db import UTCDateTime, db, utcnow
 
 # Every kind of thing that can have alerts; ``alerts.sources`` says how to find each one's open items.
-SUBJECT_TYPES = ("finding", "remediation_task")
+SUBJECT_TYPES = ("finding", "remediation_task", "tenancy_agreement")
 CHANNELS = ("email", "webhook")
 DELIVERY_STATUSES = ("pending", "sent", "failed")
 

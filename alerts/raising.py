@@ -49,6 +49,11 @@ def configured_rules() -> list[alert_rules.Rule]:
     return alert_rules.build_rules(config["ALERT_REMINDER_DAYS"], config["ALERT_ESCALATION_DAYS"])
 
 
+def rules_of(source: Source) -> list[alert_rules.Rule]:
+    """The alert kinds of ``source``: its own, else the configured ones."""
+    return source.rules() if source.rules is not None else configured_rules()
+
+
 def dialect_insert(model):
     """The dialect's INSERT, which has ``on_conflict_do_nothing`` (SQLite and PostgreSQL)."""
     dialect = postgresql if db.engine.dialect.name == "postgresql" else sqlite
@@ -82,7 +87,7 @@ def _undispatched():
 
 
 def _fan_out_inbox(batch, source: Source, stages: tuple[str, ...], roles: tuple[str, ...], with_owner: bool, now):
-    kinds = [r.kind for r in configured_rules() if r.stage in stages]
+    kinds = [r.kind for r in rules_of(source) if r.stage in stages]
     new = sa.and_(batch, Alert.subject_type == source.subject_type, Alert.kind.in_(kinds))
     holds_role = sa.select(UserRole.user_id).where(UserRole.user_id == User.id, UserRole.role.in_(roles)).exists()
     # Every new alert times every active holder of the roles: a deliberate cross join.
@@ -156,7 +161,7 @@ def run_pass(now: datetime) -> PassResult:
     """Raise every alert due at ``now`` (an aware datetime) and re-evaluate the cards it concerns; flush only."""
     today, result = local_date(now), PassResult()
     for source in SOURCES:
-        for rule in configured_rules():
+        for rule in rules_of(source):
             enterprises = _raise_kind(source, rule, today, now)
             if enterprises:
                 result.raised[rule.kind] += len(enterprises)

@@ -16,11 +16,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
+from alerts.rules import REMINDER, Rule
 from core.db import db
 from core.text import one_line
 from enterprises.models import Enterprise
 from inspections.models import Finding, Inspection
+from premises.models import EXPIRY_NOTICE_DAYS, Premises, Tenancy, landlord_label
 
 
 @dataclass(frozen=True)
@@ -39,7 +42,9 @@ class Source:
     ``items()`` selects the items whose deadline clock is running, with the columns ``subject_id``,
     ``deadline``, ``enterprise_id`` and ``owner_id`` (the responsible user, or NULL). Those items past their
     deadline are exactly the overdue ones. ``roles`` receive reminders and overdue alerts (with the owner);
-    ``escalation_roles`` receive escalations (the level above).
+    ``escalation_roles`` receive escalations (the level above). ``rules`` gives the source's own alert kinds
+    (default: the configured reminders, overdue and escalations); ``deadline_label`` and ``actions`` (per stage)
+    are its words in the messages where they differ from a rectification's.
     """
 
     subject_type: str
@@ -48,6 +53,9 @@ class Source:
     roles: tuple[str, ...]
     escalation_roles: tuple[str, ...]
     describe: Callable[[Iterable[int]], dict[int, Subject]]
+    rules: Callable[[], list[Rule]] | None = None
+    deadline_label: str = "整改期限"
+    actions: dict[str, str] | None = None
 
 
 def _finding_items() -> sa.Select:
@@ -63,12 +71,15 @@ def _finding_items() -> sa.Select:
 
 
 def _describe_findings(ids: Iterable[int]) -> dict[int, Subject]:
+    # The party: the enterprise, or a person landlord of premises (``Finding.party_name`` in SQL).
     rows = db.session.execute(
-        sa.select(Finding.id, Finding.description, Enterprise.name)
-        .join(Enterprise, Enterprise.id == Finding.enterprise_id)
+        sa.select(Finding.id, Finding.description, Enterprise.name, Premises.landlord_name, Premises.name)
+        .outerjoin(Enterprise, Enterprise.id == Finding.enterprise_id)
+        .outerjoin(Premises, Premises.id == Finding.premises_id)
         .where(Finding.id.in_(list(ids)))
     )
-    return {fid: Subject(f"隐患 #{fid}", _shorten(text), name) for fid, text, name in rows}
+    return {fid: Subject(f"隐患 #{fid}", _shorten(text), name or landlord_label(landlord, premises or ""))
+            for fid, text, name, landlord, premises in rows}
 
 
 def _shorten(text: str, limit: int = 80) -> str:
@@ -114,7 +125,51 @@ REMEDIATION_TASKS = Source(
     describe=_describe_tasks,
 )
 
-SOURCES: list[Source] = [FINDINGS, REMEDIATION_TASKS]
+
+def _agreement_items() -> sa.Select:
+    # A tenancy whose agreement lapses while it runs (安全生产法 (2021) 第四十九条第二款): the expiry is the
+    # deadline. Ended tenancies, and agreements covering the tenancy to its end, call for nothing.
+    return (sa.select(Tenancy.id.label("subject_id"), Tenancy.agreement_expires_on.label("deadline"),
+                      Premises.landlord_enterprise_id.label("enterprise_id"),
+                      sa.cast(sa.null(), sa.Integer).label("owner_id"))
+            .join(Premises, Premises.id == Tenancy.premises_id)
+            .where(Tenancy.agreement_expires_on.is_not(None),
+                   sa.or_(Tenancy.end_date.is_(None), Tenancy.end_date > Tenancy.agreement_expires_on)))
+
+
+def _agreement_rules() -> list[Rule]:
+    """One alert, when the agreement's expiry comes within ``EXPIRY_NOTICE_DAYS`` (up to its last day)."""
+    return [Rule(f"due_in_{EXPIRY_NOTICE_DAYS}d", REMINDER, EXPIRY_NOTICE_DAYS, 0, EXPIRY_NOTICE_DAYS)]
+
+
+def _describe_agreements(ids: Iterable[int]) -> dict[int, Subject]:
+    tenant = aliased(Enterprise)
+    rows = db.session.execute(
+        sa.select(Tenancy.id, Tenancy.unit, tenant.name, Premises.name, Premises.landlord_name, Enterprise.name)
+        .join(Premises, Premises.id == Tenancy.premises_id).join(tenant, tenant.id == Tenancy.enterprise_id)
+        .outerjoin(Enterprise, Enterprise.id == Premises.landlord_enterprise_id)
+        .where(Tenancy.id.in_(list(ids)))
+    )
+    return {tid: Subject(f"租赁 #{tid}",
+                         _shorten(f"{premises} {unit}：出租方与承租单位{tenant_name}的安全生产管理协议"),
+                         landlord or landlord_label(person, premises))
+            for tid, unit, tenant_name, premises, person, landlord in rows}
+
+
+TENANCY_AGREEMENTS = Source(
+    subject_type="tenancy_agreement",
+    label="安全生产管理协议",
+    items=_agreement_items,
+    roles=("safety_manager",),
+    escalation_roles=(),
+    describe=_describe_agreements,
+    rules=_agreement_rules,
+    deadline_label="协议到期日",
+    actions={REMINDER: "请督促出租方与承租单位在到期前续签安全生产管理协议"
+                       "（《中华人民共和国安全生产法》第四十九条）。"},
+)
+
+SOURCES: list[Source] = [FINDINGS, REMEDIATION_TASKS, TENANCY_AGREEMENTS]
 
 
 def by_type(subject_type: str) -> Source:

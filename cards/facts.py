@@ -295,7 +295,8 @@ def load(enterprise_ids: Iterable[int] | None, rule_set: RuleSet, today: date) -
     if ids == []:
         return facts
     for enterprise_id, fact in _findings(connection, ids, finding_scopes(rule_set, today)):
-        facts[enterprise_id].findings.append(fact)
+        if enterprise_id is not None:  # against a person landlord of premises: nobody to card
+            facts[enterprise_id].findings.append(fact)
     cards, reasons = _cards(connection, ids, relevant_since(rule_set, today))
     for card_id, enterprise_id, colour, issued_colour, status, origin, issued_on, lifted_on in cards:
         entry = facts[enterprise_id]

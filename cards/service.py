@@ -141,6 +141,8 @@ def reevaluate(enterprise_ids: Iterable[int] | None, today: date | None = None) 
     enterprises were evaluated.
     """
     rule_set, today = ruleset(), today or local_date()
+    if enterprise_ids is not None:  # a finding against a person landlord of premises has no enterprise, no card
+        enterprise_ids = {enterprise_id for enterprise_id in enterprise_ids if enterprise_id is not None}
     if enterprise_ids is None:
         # Everyone (the daily pass): decide on what is committed first; most days nothing changes, and then
         # there is nothing to serialise. Otherwise lock, and decide again on what the locks let through.

@@ -17,7 +17,8 @@ def verify(path):
     document = result["document"]
     click.echo(result["message"])
     if document is not None:
-        click.echo(f"document {document.id}: {document.kind} {document.number}, enterprise "
-                   f"{document.enterprise.name} (id {document.enterprise_id}), inspection {document.inspection_id}, "
-                   f"issued {document.issued_dt.isoformat()}")
+        # The unit as the document names it (a person landlord of premises has no enterprise id).
+        click.echo(f"document {document.id}: {document.kind} {document.number}, inspected unit "
+                   f"{document.content['enterprise']['name']} (enterprise id {document.enterprise_id}), inspection "
+                   f"{document.inspection_id}, issued {document.issued_dt.isoformat()}")
     sys.exit(0 if result["issued"] else 1)

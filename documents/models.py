@@ -40,7 +40,8 @@ class Document(db.Model):
     number: Mapped[str] = mapped_column(sa.String(100))  # as printed: （港）安监检记〔2026〕17号
     # The client's UUID for the request that issued it: a retry returns this document, never a second one.
     client_id: Mapped[str | None] = mapped_column(sa.String(36), unique=True)
-    enterprise_id: Mapped[int] = mapped_column(sa.ForeignKey("enterprises.id"))
+    # The inspected enterprise; none for premises whose landlord is a person (the content names them).
+    enterprise_id: Mapped[int | None] = mapped_column(sa.ForeignKey("enterprises.id"))
     # The inspection it records or orders from; for an opinion, the re-inspection.
     inspection_id: Mapped[int] = mapped_column(sa.ForeignKey("inspections.id"), index=True)
     answers_id: Mapped[int | None] = mapped_column(sa.ForeignKey("documents.id"), index=True)  # opinion -> order
@@ -55,7 +56,7 @@ class Document(db.Model):
     pdf_en: Mapped[bytes] = mapped_column(sa.LargeBinary)  # the English rendering of the same content
     pdf_en_sha256: Mapped[str] = mapped_column(sa.String(64), unique=True)
 
-    enterprise: Mapped[Enterprise] = relationship(lazy="joined")
+    enterprise: Mapped[Enterprise | None] = relationship(lazy="joined")
     issued_by: Mapped[User] = relationship(lazy="joined")
     findings: Mapped[list[DocumentFinding]] = relationship(cascade="all, delete-orphan", lazy="selectin",
                                                           order_by="DocumentFinding.position")

@@ -34,7 +34,8 @@ class DocumentSchema(Schema):
     number = Text(dump_only=True, metadata={"description": "as printed, e.g. （港）安监检记〔2026〕17号"})
     year = fields.Integer(dump_only=True)
     serial = fields.Integer(dump_only=True)
-    enterprise_id = fields.Integer(dump_only=True)
+    enterprise_id = fields.Integer(dump_only=True, allow_none=True, metadata={
+        "description": "the inspected enterprise; none for premises whose landlord is a person"})
     inspection_id = fields.Integer(dump_only=True)
     answers = fields.Method("_answers", dump_only=True, metadata={"description": "the order an opinion answers"})
     supersedes_id = fields.Integer(dump_only=True, allow_none=True)

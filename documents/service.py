@@ -156,15 +156,23 @@ def _citations(finding: Finding) -> dict:
             for lang in LANGUAGES}
 
 
+def _unit(inspection: Inspection) -> dict:
+    """The inspected unit as the documents name it: the enterprise; for premises whose landlord is a person, the
+    landlord's name with the premises (``Inspection.party_name``), at the premises' address, with no credit code."""
+    enterprise = inspection.enterprise
+    if enterprise is not None:
+        return {"name": enterprise.name, "address": enterprise.address, "credit_code": enterprise.credit_code}
+    return {"name": inspection.party_name, "address": inspection.premises.address, "credit_code": ""}
+
+
 def _base(kind: str, inspection: Inspection, images: dict, issued_on=None) -> dict:
     inspectors, signatures = _people(inspection, images)
     zh, en = DOMAIN_NAMES[inspection.domain]
-    enterprise = inspection.enterprise
     return {
         "kind": kind,
         "issued_on": (issued_on or local_date()).isoformat(),
         "template": template(kind),
-        "enterprise": {"name": enterprise.name, "address": enterprise.address, "credit_code": enterprise.credit_code},
+        "enterprise": _unit(inspection),
         "person_in_charge": {"name": inspection.contact_name, "title": inspection.contact_title,
                              "phone": inspection.contact_phone},
         "inspection": {"id": inspection.id, "place": inspection.location, "started": _when(inspection.inspected_dt),
@@ -306,8 +314,9 @@ def issue_opinion(reinspection: Inspection, results: list[tuple[Finding, bool, s
                   actor_id: int, client_id: str | None = None) -> Document:
     """The 整改复查意见书 of an on-site re-inspection: each hazard's result (accepted: 整改合格, else 未整改到位)
     and the opinion, answering the order that listed the hazards (its number and date). The findings must be
-    of the re-inspection's enterprise; their transitions are the caller's. ``Invalid`` (422) otherwise."""
-    if any(f.enterprise_id != reinspection.enterprise_id for f, _, _ in results):
+    of the re-inspection's party (``Finding.reinspected_by``); their transitions are the caller's. ``Invalid`` (422)
+    otherwise."""
+    if not all(f.reinspected_by(reinspection) for f, _, _ in results):
         raise Invalid(_l("the re-inspection must be of the hazard's enterprise"), field="reinspection_id")
     images: dict[str, bytes] = {}
     content = _base(OPINION, reinspection, images)
@@ -397,10 +406,11 @@ def _claimed(data: bytes) -> Document | None:
 
 
 def reinspection_candidates(finding: Finding, limit: int = 20) -> list[Inspection]:
-    """Inspections of ``finding``'s enterprise that started after its rectification was submitted, newest first:
-    the ones that can be its on-site re-inspection."""
+    """Inspections of ``finding``'s party (its enterprise; for a finding of a premises inspection, also of the
+    premises) that started after its rectification was submitted, newest first: the ones that can be its on-site
+    re-inspection."""
     submitted = [e.created_dt for e in finding.events if e.action == "rectification_submitted"]
-    query = sa.select(Inspection).where(Inspection.enterprise_id == finding.enterprise_id)
+    query = sa.select(Inspection).where(Finding.reinspection_clause(finding))
     if submitted:
         query = query.where(Inspection.inspected_dt > submitted[-1])
     return db.session.scalars(query.order_by(Inspection.inspected_dt.desc()).limit(limit)).all()
@@ -428,7 +438,7 @@ def reinspect(reinspection: Inspection, results: list[tuple[Finding, bool, str]]
     checked = {row.item_code: row.result for row in reinspection.results}
     for index, (finding, accepted, _note) in enumerate(results):
         where = ("results", index, "finding_id")
-        if finding.enterprise_id != reinspection.enterprise_id:
+        if not finding.reinspected_by(reinspection):
             raise Invalid(_l("hazard %(id)s is not of the re-inspected enterprise", id=finding.id), field=where)
         submitted = [e.created_dt for e in finding.events if e.action == "rectification_submitted"]
         if finding.status == "rectification_submitted" and reinspection.inspected_dt <= submitted[-1]:

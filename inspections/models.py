@@ -10,6 +10,7 @@ from accounts.models import User
 from core.db import UTCDateTime, db, utcnow
 from core.time import local_date
 from enterprises.models import Enterprise
+from premises.models import Premises
 from risk_rules.checklists import DOMAINS
 from risk_rules.dates import is_overdue
 
@@ -22,6 +23,10 @@ SEVERITIES = ("general", "major")
 STATUSES = ("open", "rectification_submitted", "verified")
 EXTENSION_STATUSES = ("pending", "approved", "rejected")
 SIGNER_ROLES = ("lead", "second", "enterprise")  # 主办检查人员, 协办检查人员, 被检查单位负责人
+PARTIES = ("landlord", "tenant")  # whom a finding of a premises inspection is against
+# An inspection is of an enterprise or of premises; a finding is against an enterprise or a person landlord of
+# premises (who has no register entry): at least one of the two is named.
+_PARTY_NAMED = "enterprise_id IS NOT NULL OR premises_id IS NOT NULL"
 
 
 def _one_of(column: str, values) -> sa.CheckConstraint:
@@ -30,13 +35,16 @@ def _one_of(column: str, values) -> sa.CheckConstraint:
 
 class Inspection(db.Model):
     __tablename__ = "inspections"
-    __table_args__ = (_one_of("domain", DOMAINS),)
+    __table_args__ = (_one_of("domain", DOMAINS), sa.CheckConstraint(_PARTY_NAMED, name="party_named"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # The tablet's UUID for this submission: the unique constraint makes retries idempotent.
     client_id: Mapped[str] = mapped_column(sa.String(36), unique=True)
     payload_sha256: Mapped[str] = mapped_column(sa.String(64))
-    enterprise_id: Mapped[int] = mapped_column(sa.ForeignKey("enterprises.id"), index=True)
+    # The inspected party: the enterprise; for premises (domain ``premises``) the landlord enterprise, or none
+    # when the landlord is a person.
+    enterprise_id: Mapped[int | None] = mapped_column(sa.ForeignKey("enterprises.id"), index=True)
+    premises_id: Mapped[int | None] = mapped_column(sa.ForeignKey("premises.id"), index=True)
     domain: Mapped[str] = mapped_column(sa.String(30))
     inspector_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)  # the lead inspector
     # 行政处罚法 (2021) 第四十二条: enforcement is by at least two officers holding enforcement certificates.
@@ -53,7 +61,8 @@ class Inspection(db.Model):
     notes: Mapped[str] = mapped_column(sa.Text, default="")
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    enterprise: Mapped[Enterprise] = relationship(lazy="joined")
+    enterprise: Mapped[Enterprise | None] = relationship(lazy="joined")
+    premises: Mapped[Premises | None] = relationship(lazy="joined")
     inspector: Mapped[User] = relationship(lazy="joined", foreign_keys=[inspector_id])
     second_inspector: Mapped[User | None] = relationship(lazy="joined", foreign_keys=[second_inspector_id])
     signatures: Mapped[list[Signature]] = relationship(
@@ -65,6 +74,11 @@ class Inspection(db.Model):
     findings: Mapped[list[Finding]] = relationship(
         back_populates="inspection", cascade="all, delete-orphan", lazy="selectin", order_by="Finding.id"
     )
+
+    @property
+    def party_name(self) -> str:
+        """The inspected party as people read it: the enterprise, or a person landlord with the premises."""
+        return party_name(self.enterprise, self.premises)
 
 
 class Signature(db.Model):
@@ -107,12 +121,18 @@ class Finding(db.Model):
         _one_of("status", STATUSES),
         sa.Index("ix_findings_status_deadline", "status", "deadline"),
         sa.Index("ix_findings_enterprise_status", "enterprise_id", "status"),
+        sa.CheckConstraint(_PARTY_NAMED, name="party_named"),
+        _one_of("party", PARTIES),
+        sa.CheckConstraint("(premises_id IS NULL) = (party IS NULL)", name="party_of_premises"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     inspection_id: Mapped[int] = mapped_column(sa.ForeignKey("inspections.id", ondelete="CASCADE"), index=True)
-    # Copied from the inspection so per-enterprise card evaluation needs no join.
-    enterprise_id: Mapped[int] = mapped_column(sa.ForeignKey("enterprises.id"))
+    # Whom the finding is against, so per-enterprise card evaluation needs no join: the inspection's enterprise;
+    # in a premises inspection the landlord enterprise or the tenant (``party``), none for a person landlord.
+    enterprise_id: Mapped[int | None] = mapped_column(sa.ForeignKey("enterprises.id"))
+    premises_id: Mapped[int | None] = mapped_column(sa.ForeignKey("premises.id"), index=True)
+    party: Mapped[str | None] = mapped_column(sa.String(10))
     item_code: Mapped[str | None] = mapped_column(sa.String(40))
     # The rule broken, copied from the checklist item when the finding is made: number (安监总管三〔2017〕121号),
     # name, version and clause, so the finding and its documents cite it whatever the checklist becomes.
@@ -131,7 +151,8 @@ class Finding(db.Model):
     updated_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     inspection: Mapped[Inspection] = relationship(back_populates="findings")
-    enterprise: Mapped[Enterprise] = relationship()
+    enterprise: Mapped[Enterprise | None] = relationship()
+    premises: Mapped[Premises | None] = relationship()
     events: Mapped[list[FindingEvent]] = relationship(
         cascade="all, delete-orphan", order_by="FindingEvent.id", lazy="selectin"
     )
@@ -149,6 +170,29 @@ class Finding(db.Model):
     @property
     def is_overdue(self) -> bool:
         return is_overdue(self.status, self.deadline, local_date())
+
+    @property
+    def party_name(self) -> str:
+        """Whom the finding is against, as people read it: the enterprise, or a person landlord with the
+        premises."""
+        return party_name(self.enterprise, self.premises)
+
+    def reinspected_by(self, inspection: Inspection) -> bool:
+        """Whether ``inspection`` is of this finding's party: of the same enterprise, or, for a finding of a
+        premises inspection, of the same premises."""
+        if self.premises_id is not None and inspection.premises_id == self.premises_id:
+            return True
+        return self.enterprise_id is not None and inspection.enterprise_id == self.enterprise_id
+
+    @classmethod
+    def reinspection_clause(cls, finding: Finding):
+        """SQL twin of ``reinspected_by`` on ``Inspection``."""
+        clauses = []
+        if finding.premises_id is not None:
+            clauses.append(Inspection.premises_id == finding.premises_id)
+        if finding.enterprise_id is not None:
+            clauses.append(Inspection.enterprise_id == finding.enterprise_id)
+        return sa.or_(sa.false(), *clauses)
 
 
 class FindingEvent(db.Model):
@@ -193,6 +237,13 @@ class ExtensionRequest(db.Model):
     decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     decided_dt: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decision_note: Mapped[str] = mapped_column(sa.Text, default="")
+
+
+def party_name(enterprise: Enterprise | None, premises: Premises | None) -> str:
+    """An enterprise's name, else the landlord of ``premises`` as a party (a person's name with the premises)."""
+    if enterprise is not None:
+        return enterprise.name
+    return premises.landlord_party if premises is not None else ""
 
 
 def overdue_clause(today: date):

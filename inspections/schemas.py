@@ -7,7 +7,7 @@ from core.api import ID, Boolean, QueryBoolean
 from core.db import utcnow
 from core.text import Text
 from core.time import within_years
-from inspections.models import CATEGORIES, DOMAINS, RESULTS, SEVERITIES, SIGNER_ROLES, STATUSES
+from inspections.models import CATEGORIES, DOMAINS, PARTIES, RESULTS, SEVERITIES, SIGNER_ROLES, STATUSES
 from photos.schemas import FindingPhotoSchema
 from risk_rules.citation import cite
 
@@ -32,6 +32,11 @@ class FindingCreateSchema(Schema):
     responsible_person = _text(load_default="", validate=validate.Length(max=100))
     photo_ids = fields.List(fields.Integer(strict=True, validate=ID), load_default=list, load_only=True,
                             validate=validate.Length(max=20), metadata={"description": "uploaded photo ids"})
+    party = _text(load_default=None, allow_none=True, validate=validate.OneOf(PARTIES), metadata={
+        "description": "premises inspections only: against the landlord (the default) or a tenant"})
+    enterprise_id = fields.Integer(load_default=None, allow_none=True, strict=True, validate=ID, metadata={
+        "description": "premises inspections only: the tenant the finding is against (a tenant of the premises on "
+                       "the inspection date); for the landlord, none or the landlord enterprise"})
 
 
 class SignatureCreateSchema(Schema):
@@ -65,7 +70,10 @@ class SignatureCreateSchema(Schema):
 class InspectionCreateSchema(Schema):
     client_id = fields.UUID(required=True, metadata={
         "description": "UUID made by the client; resending it returns the stored inspection"})
-    enterprise_id = fields.Integer(required=True, strict=True, validate=ID)
+    enterprise_id = fields.Integer(load_default=None, allow_none=True, strict=True, validate=ID, metadata={
+        "description": "the inspected enterprise; give this or premises_id"})
+    premises_id = fields.Integer(load_default=None, allow_none=True, strict=True, validate=ID, metadata={
+        "description": "rented premises inspected (domain premises): the landlord is the inspected party"})
     domain = _text(required=True, validate=validate.OneOf(DOMAINS))
     inspected_dt = fields.AwareDateTime(required=True, validate=within_years, metadata={
         "description": "when the inspection started"})
@@ -88,6 +96,15 @@ class InspectionCreateSchema(Schema):
                              validate=validate.Length(max=len(SIGNER_ROLES)), metadata={
         "description": "signatures of both inspectors and the person in charge (or the refusal): with them the "
                        "现场检查记录, and the 责令限期整改指令书 when there are findings, are issued"})
+
+    @validates_schema
+    def _one_party(self, data, **_):
+        if (data.get("enterprise_id") is None) == (data.get("premises_id") is None):
+            raise ValidationError("give the inspected enterprise_id or the premises_id, one of the two",
+                                  "enterprise_id")
+        if (data.get("premises_id") is not None) != (data.get("domain") == "premises"):
+            raise ValidationError("premises are inspected in the premises domain, and only premises are",
+                                  "premises_id" if data.get("premises_id") is not None else "domain")
 
     @validates_schema
     def _times_and_signers(self, data, **_):
@@ -168,7 +185,10 @@ class FindingSchema(FindingCreateSchema):
                                   metadata={"description": "the basis as people read: 《short name》（number）clause"})
     citation_en = fields.Function(lambda f: cite(f.standard, f.clause, "en", f.standard_title), dump_only=True)
     inspection_id = fields.Integer(dump_only=True)
-    enterprise_id = fields.Integer(dump_only=True)
+    enterprise_id = fields.Integer(dump_only=True, allow_none=True, metadata={
+        "description": "whom the finding is against; none for a person landlord of premises"})
+    premises_id = fields.Integer(dump_only=True, allow_none=True)
+    party_name = _text(dump_only=True, metadata={"description": "whom the finding is against, by name"})
     domain = _text(dump_only=True)
     status = _text(dump_only=True)
     is_overdue = Boolean(dump_only=True)
@@ -193,6 +213,7 @@ class SignatureSchema(Schema):
 
 class InspectionSchema(InspectionCreateSchema):
     id = fields.Integer(dump_only=True)
+    party_name = _text(dump_only=True, metadata={"description": "the inspected party, by name"})
     inspector_id = fields.Integer(dump_only=True)
     signed = fields.List(fields.Nested(SignatureSchema), attribute="signatures", dump_only=True)
     created_dt = fields.AwareDateTime(dump_only=True)
@@ -202,6 +223,7 @@ class InspectionSchema(InspectionCreateSchema):
 
 class InspectionQuerySchema(Schema):
     enterprise_id = fields.Integer(validate=ID)
+    premises_id = fields.Integer(validate=ID)
     domain = _text(validate=validate.OneOf(DOMAINS))
     inspector_id = fields.Integer(validate=ID)
 
@@ -210,6 +232,7 @@ class FindingQuerySchema(Schema):
     status = _text(validate=validate.OneOf(STATUSES))
     severity = _text(validate=validate.OneOf(SEVERITIES))
     enterprise_id = fields.Integer(validate=ID)
+    premises_id = fields.Integer(validate=ID)
     domain = _text(validate=validate.OneOf(DOMAINS))
     overdue = QueryBoolean()
     found_from = fields.Date(validate=within_years, metadata={"description": "found on or after this local date"})

@@ -19,10 +19,12 @@ from core.errors import Conflict, Invalid, NotFound
 from core.time import local_date
 from documents import service as documents
 from enterprises import service as enterprises
+from inspections import premises as premises_inspection
 from inspections import signatures
 from inspections.findings import deadline_limits
 from inspections.models import ChecklistResult, Finding, FindingEvent, Inspection, Signature
 from photos import service as photos
+from premises import service as premises_service
 
 
 def payload_digest(data: dict) -> str:
@@ -30,6 +32,7 @@ def payload_digest(data: dict) -> str:
     content: the time as its UTC instant (``Z``, ``+08:00`` or extra fraction digits alike), checklist rows in
     item order, each finding's photos as a set, a missing severity as the general one it stores, key order and
     number forms (``31``, ``31.0``, ``"31"``) as the schema loads them."""
+    data = _without_absent(data)
     stored = data | {
         "inspected_dt": data["inspected_dt"].astimezone(UTC).isoformat(),
         "checklist": sorted(data["checklist"], key=itemgetter("item_code")),
@@ -37,6 +40,17 @@ def payload_digest(data: dict) -> str:
                                 "severity": finding["severity"] or "general"} for finding in data["findings"]],
     }
     return _sha256(stored)
+
+
+def _without_absent(data: dict) -> dict:
+    """``data`` without the fields added for premises (the premises, a finding's party and enterprise) where they
+    are not used: the digest of a submission that does not use them stays what it was, so a tablet's retry of
+    one sent before they existed is still the same submission."""
+    def kept(row: dict, keys: tuple[str, ...]) -> dict:
+        return {key: value for key, value in row.items() if not (key in keys and value is None)}
+
+    return kept(data, ("premises_id",)) | {
+        "findings": [kept(finding, ("party", "enterprise_id")) for finding in data["findings"]]}
 
 
 def _sha256(data: dict) -> str:
@@ -51,10 +65,10 @@ def get(inspection_id: int) -> Inspection:
     return inspection
 
 
-def search(enterprise_id=None, domain=None, inspector_id=None) -> sa.Select:
+def search(enterprise_id=None, domain=None, inspector_id=None, premises_id=None) -> sa.Select:
     query = sa.select(Inspection).order_by(Inspection.inspected_dt.desc(), Inspection.id.desc())
     for column, value in ((Inspection.enterprise_id, enterprise_id), (Inspection.domain, domain),
-                          (Inspection.inspector_id, inspector_id)):
+                          (Inspection.inspector_id, inspector_id), (Inspection.premises_id, premises_id)):
         if value is not None:
             query = query.where(column == value)
     return query
@@ -64,7 +78,7 @@ def _stored(client_id: str, data: dict, digest: str, inspector_id: int) -> Inspe
     existing = db.session.scalar(sa.select(Inspection).where(Inspection.client_id == client_id))
     # Inspections stored before issue 12 carry the digest of the payload as loaded: a tablet's retry of one of
     # those, with the same content written the same way, is still that inspection.
-    same = existing is not None and existing.payload_sha256 in (digest, _sha256(data))
+    same = existing is not None and existing.payload_sha256 in (digest, _sha256(_without_absent(data)))
     if existing is not None and (not same or existing.inspector_id != inspector_id):
         raise Conflict(f"client_id {client_id} was already used for a different submission", field="client_id")
     return existing
@@ -155,6 +169,9 @@ def _build(data: dict, digest: str, inspector_id: int) -> Inspection:
     found_on = local_date(data["inspected_dt"])
     items = _checklist_items(data, found_on)
     lead, second = _second_inspector(data, inspector_id)
+    premises = premises_service.get(data["premises_id"]) if data.get("premises_id") is not None else None
+    inspected_id = premises.landlord_enterprise_id if premises is not None else data["enterprise_id"]
+    parties = premises_inspection.parties(data["findings"], premises, inspected_id, found_on)
     inspection = Inspection(
         client_id=str(data["client_id"]),
         payload_sha256=digest,
@@ -162,13 +179,17 @@ def _build(data: dict, digest: str, inspector_id: int) -> Inspection:
         results=[ChecklistResult(**row) for row in data["checklist"]],
         ended_dt=data["ended_dt"] and data["ended_dt"].astimezone(UTC),
         signatures=_signatures(data, lead, second),
-        **{k: data[k] for k in ("enterprise_id", "domain", "inspected_dt", "location", "latitude", "longitude",
+        enterprise_id=inspected_id,
+        premises_id=premises.id if premises is not None else None,
+        **{k: data[k] for k in ("domain", "inspected_dt", "location", "latitude", "longitude",
                                 "notes", "second_inspector_id", "contact_name", "contact_title", "contact_phone")},
     )
-    for finding in data["findings"]:
+    for finding, (party, enterprise_id) in zip(data["findings"], parties, strict=True):
         severity = _severity(finding, items)
         inspection.findings.append(Finding(
-            enterprise_id=data["enterprise_id"],
+            enterprise_id=enterprise_id,
+            premises_id=inspection.premises_id,
+            party=party,
             item_code=finding["item_code"],
             **basis(items.get(finding["item_code"])),
             description=finding["description"],
@@ -183,7 +204,25 @@ def _build(data: dict, digest: str, inspector_id: int) -> Inspection:
     sent = zip(inspection.findings, data["findings"], strict=True)
     photos.attach("evidence", inspector_id, [(finding, given["photo_ids"], ("findings", index, "photo_ids"))
                                              for index, (finding, given) in enumerate(sent)])
+    if premises is not None:
+        _missing_agreements(inspection, premises, data, found_on, items)
     return inspection
+
+
+def _missing_agreements(inspection: Inspection, premises, data: dict, found_on: date, items: dict) -> None:
+    """A finding against the landlord for each tenancy in force on the inspection date without an agreement
+    covering it (安全生产法 (2021) 第四十九条第二款), after those submitted: once per tenancy, as part of the
+    inspection, so a retry (which returns the stored inspection) adds none. On no checklist item: the register,
+    not the inspector's answer, shows it."""
+    item = items.get(premises_inspection.AGREEMENT_ITEM)
+    cited = basis(item) if item is not None else premises_inspection.AGREEMENT_BASIS
+    deadline = _deadline({"deadline": None}, "general", found_on, item)
+    for _tenancy, description in premises_inspection.missing_agreements(premises, found_on, data["findings"]):
+        inspection.findings.append(Finding(
+            enterprise_id=premises.landlord_enterprise_id, premises_id=premises.id, party="landlord", item_code=None,
+            **cited, description=description, category="management", severity="general", deadline=deadline,
+            found_dt=data["inspected_dt"], photo_links=[],
+            events=[FindingEvent(action="created", to_status="open", actor_id=inspection.inspector_id)]))
 
 
 def record(data: dict, inspector_id: int) -> tuple[Inspection, bool]:
@@ -197,7 +236,10 @@ def record(data: dict, inspector_id: int) -> tuple[Inspection, bool]:
     existing = _stored(client_id, data, digest, inspector_id)
     if existing is not None:
         return existing, False
-    enterprises.get(data["enterprise_id"])
+    if data.get("premises_id") is not None:
+        premises_service.get(data["premises_id"])
+    else:
+        enterprises.get(data["enterprise_id"])
     try:
         inspection = _build(data, digest, inspector_id)
     except Invalid:
@@ -217,7 +259,7 @@ def record(data: dict, inspector_id: int) -> tuple[Inspection, bool]:
         return existing, False
     audit.record("inspection.created", inspection, None, {"client_id": client_id,
                                                           "findings": [f.id for f in inspection.findings]})
-    cards.reevaluate([inspection.enterprise_id])
+    cards.reevaluate({inspection.enterprise_id, *(finding.enterprise_id for finding in inspection.findings)} - {None})
     if inspection.signatures:
         documents.issue_on_site(inspection, inspector_id)
     return inspection, True

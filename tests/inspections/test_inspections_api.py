@@ -188,6 +188,10 @@ def test_a_retry_of_an_inspection_stored_before_the_normalised_digest_is_recogni
     assert first.status_code == 201
     with app.app_context():
         loaded = InspectionCreateSchema().load(payload)
+        # as the schema of the time loaded it: without the fields premises inspections added later
+        del loaded["premises_id"]
+        for finding in loaded["findings"]:
+            del finding["party"], finding["enterprise_id"]
         legacy = json.dumps(loaded, sort_keys=True, default=str, ensure_ascii=False, separators=(",", ":"))
         db.session.get(Inspection, first.json["id"]).payload_sha256 = hashlib.sha256(legacy.encode()).hexdigest()
         db.session.commit()

@@ -1,0 +1,75 @@
+"""Inspections of rented premises (出租厂房、群租厂房): whom each finding is against, and the tenancies without a valid
+work safety management agreement, which are themselves findings against the landlord.
+
+The landlord is the inspected party; a finding is against the landlord (an enterprise, or a person with no
+register entry) or against a tenant of the premises on the inspection date (安全生产法 (2021) 第四十九条第二款: the
+landlord coordinates and inspects its tenants' work safety; each party answers for its own hazards).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+
+from core.errors import Invalid
+from premises.models import Premises, Tenancy
+from premises.service import tenant_on
+
+# The checklist item of a missing or expired agreement (risk_rules/checklists/premises_2021.yaml).
+AGREEMENT_ITEM = "PRM-G-09"
+# What such a finding cites when the checklist in force has no such item.
+AGREEMENT_BASIS = {"standard": "中华人民共和国安全生产法", "standard_title": "中华人民共和国安全生产法",
+                   "standard_version": "2021", "clause": "第四十九条第二款"}
+
+
+def parties(findings: list[dict], premises: Premises | None, inspected_enterprise_id: int | None,
+            found_on: date) -> list[tuple[str | None, int | None]]:
+    """``(party, enterprise_id)`` of each submitted finding. Of an enterprise inspection: no party, the inspected
+    enterprise. Of a premises inspection: the landlord (the default: its enterprise, or none for a person) or a
+    tenant, who must rent a part of the premises on ``found_on``. ``Invalid`` (422) at
+    ``findings.<i>.party`` or ``findings.<i>.enterprise_id`` otherwise."""
+    result = []
+    for index, finding in enumerate(findings):
+        party, enterprise_id = finding.get("party"), finding.get("enterprise_id")
+        if premises is None:
+            if party is not None:
+                raise Invalid(_l("only findings of a premises inspection are against a landlord or a tenant"),
+                              field=("findings", index, "party"))
+            if enterprise_id not in (None, inspected_enterprise_id):
+                raise Invalid(_l("a finding of an enterprise inspection is against that enterprise"),
+                              field=("findings", index, "enterprise_id"))
+            result.append((None, inspected_enterprise_id))
+        elif (party or "landlord") == "landlord":
+            if enterprise_id not in (None, premises.landlord_enterprise_id):
+                raise Invalid(_l("a finding against the landlord names no other enterprise: for a tenant's hazard "
+                                 "choose the tenant as the party"), field=("findings", index, "enterprise_id"))
+            result.append(("landlord", premises.landlord_enterprise_id))
+        else:
+            if enterprise_id is None:
+                raise Invalid(_l("name the tenant the finding is against"), field=("findings", index, "enterprise_id"))
+            if tenant_on(premises, enterprise_id, found_on) is None:
+                raise Invalid(_l("enterprise %(id)s is not a tenant of %(premises)s on %(day)s", id=enterprise_id,
+                                 premises=premises.name, day=found_on.isoformat()),
+                              field=("findings", index, "enterprise_id"))
+            result.append(("tenant", enterprise_id))
+    return result
+
+
+def missing_agreements(premises: Premises, found_on: date, findings: list[dict]) -> list[tuple[Tenancy, str]]:
+    """The tenancies in force on ``found_on`` without an agreement covering that day, each with the finding's
+    description; none when the inspector recorded a finding on ``AGREEMENT_ITEM`` against the landlord (it
+    stands for the building)."""
+    if any(f.get("item_code") == AGREEMENT_ITEM and (f.get("party") or "landlord") == "landlord" for f in findings):
+        return []
+    return [(tenancy, _description(tenancy, found_on)) for tenancy in premises.tenancies_on(found_on)
+            if not tenancy.agreement_valid(found_on)]
+
+
+def _description(tenancy: Tenancy, found_on: date) -> str:
+    # Chinese, like every finding's description: it is printed on the rectification order.
+    who = f"承租单位{tenancy.enterprise.name}（{tenancy.unit}）"
+    if tenancy.agreement_expires_on is not None and tenancy.agreement_expires_on < found_on:
+        return (f"出租方与{who}的安全生产管理协议已于{tenancy.agreement_expires_on.isoformat()}到期，未续签"
+                "（据租赁登记）")
+    return f"出租方未与{who}签订专门的安全生产管理协议（据租赁登记，检查之日无有效协议）"
