@@ -29,7 +29,8 @@ blp = Blueprint("findings", __name__, url_prefix="/api/v1/findings", description
 @blp.response(200, FindingSchema(many=True))
 @blp.paginate()
 def finding_list(args, pagination_parameters):
-    """Findings, earliest deadline first; filter by status, severity, enterprise, domain, overdue, dates."""
+    """Findings, earliest deadline first; filter by status, severity, enterprise, premises, domain, overdue,
+    dates."""
     return paginate(findings.search(**args), pagination_parameters)
 
 

@@ -37,12 +37,12 @@ def get(finding_id: int) -> Finding:
 
 
 def search(status=None, severity=None, enterprise_id=None, domain=None, overdue=None,
-           found_from=None, found_to=None) -> sa.Select:
+           found_from=None, found_to=None, premises_id=None) -> sa.Select:
     # The inspection (for ``domain``) in one batched query, not one per finding.
     query = sa.select(Finding).order_by(Finding.deadline, Finding.id).options(
         selectinload(Finding.inspection).options(lazyload(Inspection.results), lazyload(Inspection.findings)))
     for column, value in ((Finding.status, status), (Finding.severity, severity),
-                          (Finding.enterprise_id, enterprise_id)):
+                          (Finding.enterprise_id, enterprise_id), (Finding.premises_id, premises_id)):
         if value is not None:
             query = query.where(column == value)
     if domain is not None:
