@@ -72,6 +72,7 @@ class _Plan:
     premises: dict[str, tuple[int, dict]] = field(default_factory=dict)  # new premises: name -> (line, data)
     registered: dict[str, Premises] = field(default_factory=dict)
     tenancies: list[tuple[int, str, dict]] = field(default_factory=list)  # (line, premises name, data)
+    refused: dict[str, int] = field(default_factory=dict)  # new premises whose first line was refused: name -> line
     enterprises: dict[str, int] = field(default_factory=dict)  # credit code -> id
 
 
@@ -84,7 +85,7 @@ def _date_text(text: str) -> str:
     """A date cell as ISO text (2026-03-05, 2026-03-05 00:00:00, 2026/3/5, 2026年3月5日); else as written, for
     the schema to refuse."""
     try:
-        return date.fromisoformat(text[:10]).isoformat() if len(text) >= 10 else text
+        return date.fromisoformat(text[:10]).isoformat()
     except ValueError:
         pass
     for fmt in _DATE_FORMATS:
@@ -136,12 +137,16 @@ def _domain(call, *args) -> None:
 def _check_premises(name: str, row: dict, plan: _Plan, line: int) -> int | None:
     """The landlord enterprise of the premises ``name`` (new, or as recorded), checking the line's premises
     columns against what a registered or earlier premises says."""
+    if name in plan.refused:
+        raise _Refused("premises", f"the line that describes {name} (line {plan.refused[name]}) was refused")
     given = _premises_data(row, plan)
     known = plan.registered.get(name)
     earlier = plan.premises.get(name)
     if known is None and earlier is None:
+        plan.refused[name] = line  # until it passes
         data = _load(PremisesCreateSchema(), {"name": name, **given})
         _domain(service.check_landlord, data)
+        del plan.refused[name]
         plan.premises[name] = (line, data)
         return data["landlord_enterprise_id"]
     recorded = earlier[1] if earlier else {key: getattr(known, key) for key in (*PREMISES_COLUMNS,

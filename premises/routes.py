@@ -1,5 +1,6 @@
 import io
 import tempfile
+from contextlib import closing
 from pathlib import Path
 
 from flask import send_file
@@ -100,14 +101,13 @@ class PremisesTenancies(MethodView):
 def import_register(files):
     """Import premises and tenancies from a CSV or XLSX register. Every line is checked first: if any is
     refused, nothing is imported and the 422 lists each line with the column and why."""
-    upload = files["file"]
-    with tempfile.TemporaryDirectory() as folder:
+    with closing(files["file"]) as upload, tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / importer.upload_name(upload.filename or "")
         upload.save(path)
         try:
             report = importer.check(path)
         except TabularError as exc:
-            raise Invalid(str(exc), field="file") from None
+            raise Invalid(str(exc), errors={"files": {"file": [str(exc)]}}) from None
     if not report.ok:
         raise Invalid(f"nothing was imported: {report.summary(0)}",
                       errors={"files": {"file": {str(line): [why] for line, why in report.rejected}}})
@@ -158,7 +158,9 @@ class Agreement(MethodView):
         """Record the tenancy's work safety management agreement (安全生产法 (2021) 第四十九条第二款): multipart with
         ``file`` (a PDF, or a picture of the signed pages; checked by content, at most 10 MB), ``signed_on`` and
         ``expires_on``. Replaces the agreement recorded before."""
+        with closing(files["file"]) as upload:  # a large upload is spooled to a temporary file: closed at once
+            data = upload.read()
         tenancy = service.set_agreement(service.get_tenancy(tenancy_id), dates["signed_on"], dates["expires_on"],
-                                        files["file"].read(), current_user.id)
+                                        data, current_user.id)
         db.session.commit()
         return tenancy
