@@ -19,8 +19,11 @@ def days_held_expression(today):
 
 
 def search(colour=None, status=None, sector=None, zone=None, issued_since=None, sort="days_held",
-           enterprise_id=None) -> sa.Select:
+           enterprise_id=None, enterprise_ids=None) -> sa.Select:
+    """Cards, filtered; ``enterprise_ids`` (a collection) keeps those of any of these enterprises."""
     query = sa.select(Card).join(Card.enterprise)
+    if enterprise_ids is not None:
+        query = query.where(Card.enterprise_id.in_(set(enterprise_ids)))
     for column, value in ((Card.colour, colour), (Card.status, status), (Enterprise.sector, sector),
                           (Enterprise.zone, zone), (Card.enterprise_id, enterprise_id)):
         if value is not None:

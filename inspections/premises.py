@@ -8,11 +8,16 @@ landlord coordinates and inspects its tenants' work safety; each party answers f
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
+import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from core.db import db
 from core.errors import Invalid
+from core.time import day_start
+from inspections.models import Finding, Inspection
 from premises.models import Premises, Tenancy
 from premises.service import tenant_on
 
@@ -73,3 +78,32 @@ def _description(tenancy: Tenancy, found_on: date) -> str:
         return (f"出租方与{who}的安全生产管理协议已于{tenancy.agreement_expires_on.isoformat()}到期，未续签"
                 "（据租赁登记）")
     return f"出租方未与{who}签订专门的安全生产管理协议（据租赁登记，检查之日无有效协议）"
+
+
+@dataclass(frozen=True)
+class Quarter:
+    """The campaign in one quarter: premises inspected, hazards found there, hazards rectified (verified)."""
+
+    year: int
+    quarter: int
+    inspected: int
+    found: int
+    rectified: int
+
+
+def campaign(year: int) -> list[Quarter]:
+    """The rented-premises campaign per quarter of ``year`` (the zone's calendar): distinct premises inspected,
+    findings of premises inspections found, and those verified (销号), each by the quarter it happened in."""
+    starts = [day_start(date(year, month, 1)) for month in (1, 4, 7, 10)] + [day_start(date(year + 1, 1, 1))]
+
+    def per_quarter(column, counted):
+        buckets = sa.case(*[(column < start, n) for n, start in enumerate(starts[1:], 1)])
+        query = (sa.select(buckets, counted).where(column >= starts[0], column < starts[-1])
+                 .group_by(buckets))
+        return dict(db.session.execute(query).all())
+
+    inspected = per_quarter(Inspection.inspected_dt, sa.func.count(sa.distinct(Inspection.premises_id)))
+    found = per_quarter(Finding.found_dt, sa.func.count(Finding.id).filter(Finding.premises_id.is_not(None)))
+    rectified = per_quarter(Finding.closed_dt, sa.func.count(Finding.id).filter(
+        Finding.premises_id.is_not(None), Finding.status == "verified"))
+    return [Quarter(year, n, inspected.get(n, 0), found.get(n, 0), rectified.get(n, 0)) for n in range(1, 5)]

@@ -18,6 +18,7 @@ from web.access import INSPECTION_READERS, can, page
 from web.blueprint import bp
 from web.card_pages import lift_form
 from web.forms import EnterpriseForm, IssueCardForm, form_data, refusal
+from web.premises_pages import enterprise_extras
 
 
 @bp.route("/enterprises")
@@ -48,7 +49,7 @@ def _render(enterprise: Enterprise, details: EnterpriseForm | None = None, statu
                            inspections=queries.inspections_of_enterprise(enterprise.id),
                            readers=INSPECTION_READERS,
                            documents=documents.listing(enterprise_id=enterprise.id)
-                           if can(*INSPECTION_READERS) else []), status_code
+                           if can(*INSPECTION_READERS) else [], **enterprise_extras(enterprise)), status_code
 
 
 @bp.route("/enterprises/<int:enterprise_id>")

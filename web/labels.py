@@ -46,6 +46,12 @@ SIGNERS = {"lead": _l("Lead inspector"), "second": _l("Second inspector"),
            "enterprise": _l("Person in charge of the enterprise")}
 EXTENSION_STATUSES = {"pending": _l("Pending"), "approved": _l("Approved"), "rejected": _l("Rejected")}
 COLOURS = {"yellow": _l("Yellow card"), "red": _l("Red card")}
+USES = {"factory": _l("Factory building"), "warehouse": _l("Warehouse"),
+        "factory_warehouse": _l("Factory and warehouse"), "other": _l("Other use")}
+AGREEMENT_STATES = {"valid": _l("Agreement valid"), "expiring": _l("Agreement expiring"),
+                    "expired": _l("Agreement expired"), "missing": _l("No agreement"),
+                    "not_yet_signed": _l("Agreement not yet signed")}
+PARTIES = {"landlord": _l("Landlord"), "tenant": _l("Tenant")}
 CARD_STATUSES = {"active": _l("Active"), "lifted": _l("Lifted")}
 ROLES = {"inspector": _l("Inspector"), "safety_manager": _l("Safety manager"), "env_staff": _l("Environmental staff"),
          "admin": _l("Administrator")}
@@ -82,7 +88,8 @@ ALL = {"domain": DOMAINS, "sector": SECTORS, "sub_sector": SUB_SECTORS, "feature
        "colour": COLOURS, "card_status": CARD_STATUSES,
        "role": ROLES, "event": EVENTS, "card_event": CARD_EVENTS, "card_origin": CARD_ORIGINS,
        "water_class": WATER_CLASSES, "water_kind": WATER_KINDS, "listed": LISTED_STATUSES, "measure": MEASURES,
-       "task_status": TASK_STATUSES, "document": DOCUMENT_KINDS, "signer": SIGNERS}
+       "task_status": TASK_STATUSES, "document": DOCUMENT_KINDS, "signer": SIGNERS, "use": USES,
+       "agreement": AGREEMENT_STATES, "party": PARTIES}
 
 
 def label(kind: str, code: str | int | None) -> str:

@@ -14,6 +14,7 @@ ENTRIES = [
     ("web.cards", _l("Cards"), {"safety_manager", "admin"}),
     ("web.water_bodies", _l("Water bodies"), {"env_staff", "safety_manager", "admin"}),
     ("web.enterprises", _l("Enterprises"), {"inspector", "safety_manager", "env_staff", "admin"}),
+    ("web.premises_list", _l("Rented premises"), {"inspector", "safety_manager", "admin"}),
     ("web.alerts", _l("Alerts"), {"inspector", "safety_manager", "env_staff", "admin"}),
 ]
 

@@ -48,6 +48,23 @@ def findings_of_enterprise(enterprise_id: int) -> list[Finding]:
     ).all()
 
 
+def findings_where(*conditions) -> list[Finding]:
+    """Findings meeting any of ``conditions`` (SQL clauses on ``Finding``), newest first, up to the list limit."""
+    if not conditions:
+        return []
+    return db.session.scalars(
+        sa.select(Finding).where(sa.or_(*conditions))
+        .order_by(Finding.found_dt.desc(), Finding.id.desc()).limit(LIST_LIMIT)
+    ).all()
+
+
+def inspections_of_premises(premises_id: int) -> list[Inspection]:
+    return db.session.scalars(
+        sa.select(Inspection).where(Inspection.premises_id == premises_id)
+        .order_by(Inspection.inspected_dt.desc()).limit(LIST_LIMIT)
+    ).all()
+
+
 def inspections_of_enterprise(enterprise_id: int) -> list[Inspection]:
     return db.session.scalars(
         sa.select(Inspection).where(Inspection.enterprise_id == enterprise_id)

@@ -264,7 +264,16 @@ def _not_found(_exc):
 
 def register_pages():
     """Import the page modules so their routes join the blueprint."""
-    from web import card_pages, directory, field, finding_pages, inspection_pages, manager, water  # noqa: F401
+    from web import (  # noqa: F401
+        card_pages,
+        directory,
+        field,
+        finding_pages,
+        inspection_pages,
+        manager,
+        premises_pages,
+        water,
+    )
 
 
 register_pages()

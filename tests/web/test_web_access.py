@@ -45,6 +45,8 @@ PAGES = [
     ("POST", "/findings/<int:finding_id>/extension/decision", {"safety_manager"}),
     ("GET", "/inspect", {"inspector"}),
     ("GET", "/inspections/<int:inspection_id>", INSPECTION_READERS),
+    ("GET", "/premises", INSPECTION_READERS),
+    ("GET", "/premises/<int:premises_id>", INSPECTION_READERS),
     ("GET", "/today", {"inspector"}),
     ("GET", "/water-bodies", WATER_READERS),
     ("GET", "/water-bodies/<int:body_id>", WATER_READERS),

@@ -14,10 +14,10 @@ from tests.conftest import inspection_payload
 from tests.web.conftest import csrf_from, form_token
 
 ROLE_PAGES = {
-    "inspector": ["/today", "/inspect", "/findings", "/enterprises", "/alerts"],
-    "safety_manager": ["/findings", "/extensions", "/cards", "/water-bodies", "/enterprises", "/alerts"],
+    "inspector": ["/today", "/inspect", "/findings", "/enterprises", "/premises", "/alerts"],
+    "safety_manager": ["/findings", "/extensions", "/cards", "/water-bodies", "/enterprises", "/premises", "/alerts"],
     "env_staff": ["/water-bodies", "/enterprises", "/alerts"],
-    "admin": ["/findings", "/cards", "/water-bodies", "/enterprises", "/alerts"],
+    "admin": ["/findings", "/cards", "/water-bodies", "/enterprises", "/premises", "/alerts"],
 }
 # Texts that must appear translated on Chinese pages (an English msgid there means a missing translation).
 ENGLISH_KEYS = ["Log out", "Enterprises", "Alerts", "Findings", "Port zone risk inspection", "Today",
