@@ -25,6 +25,7 @@ from enterprises.credit_code import check_character
 from enterprises.models import Enterprise
 from inspections import findings as workflow
 from inspections import service as inspections
+from premises import demo as premises_demo
 from remediation import demo as water_demo
 from web.labels import DOMAIN_OF_SECTOR
 
@@ -202,7 +203,8 @@ def run(enterprise_count: int = 36) -> str:
             inspection = _inspection(rng, enterprise, lead, second, days_ago)
             _progress(rng, inspection, users["li.na"])
             inspections_made += 1
+    rented = premises_demo.seed(users, _credit_code, lambda when: _signatures(rng, when))
     _correction(users["li.na"])
     logins = ", ".join(username for username, *_ in USERS)
-    return (f"Demo data: {len(enterprises)} enterprises, {inspections_made} inspections. {water} "
+    return (f"Demo data: {len(enterprises)} enterprises, {inspections_made} inspections. {water} {rented} "
             f"Log in as {logins} with password {PASSWORD!r}.")
