@@ -151,13 +151,13 @@ class Agreement(MethodView):
         return response
 
     @roles_required("inspector", *EDITORS)
+    @tenancies_blp.arguments(AgreementDatesSchema, location="query")
     @tenancies_blp.arguments(AgreementUploadSchema, location="files")
-    @tenancies_blp.arguments(AgreementDatesSchema, location="form")
     @tenancies_blp.response(200, TenancySchema)
-    def put(self, files, dates, tenancy_id):
-        """Record the tenancy's work safety management agreement (安全生产法 (2021) 第四十九条第二款): multipart with
-        ``file`` (a PDF, or a picture of the signed pages; checked by content, at most 10 MB), ``signed_on`` and
-        ``expires_on``. Replaces the agreement recorded before."""
+    def put(self, dates, files, tenancy_id):
+        """Record the tenancy's work safety management agreement (安全生产法 (2021) 第四十九条第二款): its dates
+        ``signed_on`` and ``expires_on`` in the query, its ``file`` as multipart (a PDF, or a picture of the signed
+        pages; checked by content, at most 10 MB), all at once. Replaces the agreement recorded before."""
         with closing(files["file"]) as upload:  # a large upload is spooled to a temporary file: closed at once
             data = upload.read()
         tenancy = service.set_agreement(service.get_tenancy(tenancy_id), dates["signed_on"], dates["expires_on"],

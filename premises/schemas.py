@@ -115,9 +115,6 @@ class AgreementUploadSchema(Schema):
 
 
 class AgreementDatesSchema(Schema):
-    class Meta:
-        unknown = EXCLUDE
-
     signed_on = fields.Date(required=True, validate=within_years)
     expires_on = fields.Date(required=True, validate=within_years,
                              metadata={"description": "last day the agreement covers"})

@@ -20,8 +20,8 @@ def _jpeg(size=(1200, 1600)) -> bytes:
 
 def _put(client, headers, tenancy_id, data, filename="agreement.pdf", mimetype="application/pdf",
          signed_on="2026-01-05", expires_on="2027-01-04"):
-    form = {"file": (io.BytesIO(data), filename, mimetype), "signed_on": signed_on, "expires_on": expires_on}
-    return client.put(f"/api/v1/tenancies/{tenancy_id}/agreement", headers=headers, data=form,
+    return client.put(f"/api/v1/tenancies/{tenancy_id}/agreement?signed_on={signed_on}&expires_on={expires_on}",
+                      headers=headers, data={"file": (io.BytesIO(data), filename, mimetype)},
                       content_type="multipart/form-data")
 
 
@@ -80,12 +80,10 @@ def test_files_that_are_not_a_plain_agreement_are_refused_by_content(app, client
 def test_a_file_over_10_mb_is_refused(app, client, auth, tenancy):
     big = pdf_bytes()[:-6] + b"%" + b"x" * (10 * 1024 * 1024) + b"\n%%EOF\n"
     # Encoded here: the test client would spool a body this large to a file it never closes.
-    body = b"".join(b'--B\r\nContent-Disposition: form-data; name="%s"\r\n\r\n%s\r\n' % (name, value)
-                    for name, value in ((b"signed_on", b"2026-01-05"), (b"expires_on", b"2027-01-04")))
-    body += (b'--B\r\nContent-Disposition: form-data; name="file"; filename="a.pdf"\r\n'
-             b"Content-Type: application/pdf\r\n\r\n" + big + b"\r\n--B--\r\n")
-    response = client.put(f"/api/v1/tenancies/{tenancy}/agreement", headers=auth("safety_manager"), data=body,
-                          content_type="multipart/form-data; boundary=B")
+    body = (b'--B\r\nContent-Disposition: form-data; name="file"; filename="a.pdf"\r\n'
+            b"Content-Type: application/pdf\r\n\r\n" + big + b"\r\n--B--\r\n")
+    response = client.put(f"/api/v1/tenancies/{tenancy}/agreement?signed_on=2026-01-05&expires_on=2027-01-04",
+                          headers=auth("safety_manager"), data=body, content_type="multipart/form-data; boundary=B")
     assert response.status_code == 422 and "10 MB" in response.json["errors"]["json"]["file"][0]
 
 
