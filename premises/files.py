@@ -23,28 +23,33 @@ _PDF_HEADER = re.compile(rb"%PDF-[12]\.\d")
 _ACTIVE = re.compile(rb"/(JavaScript|JS|Launch|EmbeddedFiles?|RichMedia)(?![A-Za-z0-9])")
 
 
+def _refused(message, field: str) -> Invalid:
+    """A refusal of the uploaded file: the field is a multipart part (``errors.files``), not JSON."""
+    return Invalid(message, errors={"files": {field: [str(message)]}})
+
+
 def check(data: bytes, field: str = "file") -> tuple[str, bytes]:
-    """``(media type, bytes to store)`` for an uploaded agreement. ``Invalid`` (422 at ``field``) for an empty or
-    too large file, a damaged or active PDF, a damaged picture or anything else."""
+    """``(media type, bytes to store)`` for an uploaded agreement. ``Invalid`` (422 at ``files.<field>``) for an
+    empty or too large file, a damaged or active PDF, a damaged picture or anything else."""
     if not data:
-        raise Invalid(_l("the file is empty"), field=field)
+        raise _refused(_l("the file is empty"), field)
     if len(data) > MAX_BYTES:
-        raise Invalid(_l("the file is larger than %(mb)d MB", mb=MAX_BYTES // (1024 * 1024)), field=field)
+        raise _refused(_l("the file is larger than %(mb)d MB", mb=MAX_BYTES // (1024 * 1024)), field)
     if data.startswith(b"%PDF"):
         return PDF, _checked_pdf(data, field)
     try:
         photo = process(data, max_pixels=current_app.config["MAX_PHOTO_PIXELS"], display_size=PAGE_SIZE)
     except UnsupportedImage:
-        raise Invalid(_l("the file is neither a PDF nor a picture (JPEG, PNG, WebP or HEIC)"), field=field) from None
+        raise _refused(_l("the file is neither a PDF nor a picture (JPEG, PNG, WebP or HEIC)"), field) from None
     except PhotoError as exc:
-        raise Invalid(exc.message, field=field) from None
+        raise _refused(exc.message, field) from None
     return JPEG, photo.renditions[0].data
 
 
 def _checked_pdf(data: bytes, field: str) -> bytes:
     if not _PDF_HEADER.match(data) or b"%%EOF" not in data[-1024:]:
-        raise Invalid(_l("the PDF is damaged or incomplete (no PDF header or end-of-file marker)"), field=field)
+        raise _refused(_l("the PDF is damaged or incomplete (no PDF header or end-of-file marker)"), field)
     if _ACTIVE.search(data):
-        raise Invalid(_l("the PDF carries active content (JavaScript, actions or embedded files); upload a "
-                         "plain scan or print of the agreement"), field=field)
+        raise _refused(_l("the PDF carries active content (JavaScript, actions or embedded files); upload a "
+                          "plain scan or print of the agreement"), field)
     return data

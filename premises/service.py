@@ -224,8 +224,11 @@ def update_tenancy(tenancy: Tenancy, data: dict) -> Tenancy:
 def set_agreement(tenancy: Tenancy, signed_on: date, expires_on: date, data: bytes, actor_id: int) -> Tenancy:
     """Record the tenancy's agreement: its dates and its file (``files.check``: a PDF or a picture, checked by
     content). A new agreement replaces the one recorded; the audit trail keeps the old dates and file."""
-    check_dates({"start_date": tenancy.start_date, "end_date": tenancy.end_date,
-                  "agreement_signed_on": signed_on, "agreement_expires_on": expires_on})
+    try:
+        check_dates({"start_date": tenancy.start_date, "end_date": tenancy.end_date,
+                     "agreement_signed_on": signed_on, "agreement_expires_on": expires_on})
+    except Invalid as exc:  # said of the tenancy's fields: here the dates come in the query
+        raise Invalid(exc.message, errors={"query": {"expires_on": [exc.message]}}) from None
     media_type, stored = files.check(data)
     upload = AgreementFile(sha256=hashlib.sha256(stored).hexdigest(), media_type=media_type, size_bytes=len(stored),
                            data=stored, uploaded_by_id=actor_id)

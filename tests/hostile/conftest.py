@@ -172,6 +172,19 @@ class World:
         return self._reinspection("hazardous_chemicals", [{"item_code": "HC-12", "result": "not_applicable"},
                                                           {"item_code": "HC-01", "result": "passed"}])
 
+    # ---- rented premises (issue 14) ----
+
+    def _make_premises(self) -> int:
+        """Premises of a person landlord."""
+        return self._post("safety_manager", "/api/v1/premises", json={
+            "name": "海滨路12号厂房", "address": "海滨路12号", "use": "factory", "floors": 2, "area_m2": 1800,
+            "landlord_name": "张建国", "landlord_phone": "13900001111"})["id"]
+
+    def _make_tenancy(self) -> int:
+        """The enterprise renting the premises' first floor from 2026-01-01, open-ended, without agreement."""
+        return self._post("safety_manager", f"/api/v1/premises/{self['premises']}/tenancies", json={
+            "enterprise_id": self["enterprise"], "unit": "1楼", "start_date": "2026-01-01"})["id"]
+
     def _make_body(self) -> int:
         return self._post("env_staff", "/api/v1/water-bodies",
                           json={"name": "和平河", "kind": "river", "target_class": 4})["id"]

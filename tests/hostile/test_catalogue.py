@@ -42,7 +42,8 @@ HERE = Path(__file__).parent
 CASES = yaml.safe_load((HERE / "catalogue.yaml").read_text(encoding="utf-8"))
 PLACEHOLDER = re.compile(
     r"\{(enterprise|inspection|finding|card|photo|others_photo|evidence|body|section|task|account|submitted|"
-    r"manager_submitted|page_submitted|major_card|empty_reinspection|gas_reinspection|na_reinspection)\}")
+    r"manager_submitted|page_submitted|major_card|empty_reinspection|gas_reinspection|na_reinspection|premises|"
+    r"tenancy)\}")
 RULESET = yaml.safe_load((HERE.parents[1] / "risk_rules" / "rulesets" / "default.yaml").read_text(encoding="utf-8"))
 RULESET["effective_from"] = RULESET["effective_from"].isoformat()
 
@@ -77,6 +78,14 @@ def _bases() -> dict:
         "task_update": {"progress": 50, "note": "过半"},
         "close_off": {"reason": "验收合格"},
         "preferences": {"digest_email": True},
+        "premises": {"name": "港城工业园9号厂房", "address": "港城路9号", "use": "factory", "floors": 3,
+                     "area_m2": 4200, "landlord_name": "张建国", "landlord_phone": "13900001111"},
+        "tenancy": {"enterprise_id": "{enterprise}", "unit": "2楼", "start_date": "2026-01-01"},
+        "premises_inspection": {
+            "client_id": "{uuid}", "premises_id": "{premises}", "domain": "premises",
+            "inspected_dt": "2026-11-20T02:30:00+00:00", "location": "一层公共通道",
+            "checklist": [{"item_code": "PRM-G-03", "result": "failed"}],
+            "findings": [{"item_code": "PRM-G-03", "description": "一层消火栓被货物遮挡", "category": "thing"}]},
     }
 
 
@@ -437,6 +446,49 @@ def photos_webp_huge_header(app):
     data = bytearray(_photos_encoded("WEBP", (8, 8), exif=b"Exif\x00\x00MM\x00*\x00\x00\x00\x08\x00\x00"))
     data[24:30] = (16382).to_bytes(3, "little") * 2
     return bytes(data)
+
+
+# ---- rented premises (issue 14) ----
+PREMISES_HEADER = ["厂房名称", "地址", "出租人", "出租人电话", "用途", "层数", "建筑面积", "承租企业统一社会信用代码",
+                   "承租部位", "起租日期"]
+
+
+def premises_csv_nul(app):
+    return _csv([PREMISES_HEADER, ["港城\x00厂房", "港城路1号", "张建国", "13900001111", "厂房", "3", "4200", "", "",
+                                   ""]])
+
+
+def premises_csv_id_number(app):
+    return _csv([PREMISES_HEADER, ["港城厂房", "港城路1号", "张建国", "370202198001011234", "厂房", "3", "4200", "",
+                                   "", ""]])
+
+
+def premises_csv_unknown_tenant(app):
+    return _csv([PREMISES_HEADER, ["港城厂房", "港城路1号", "张建国", "13900001111", "厂房", "3", "4200",
+                                   credit_code(990001), "1楼", "2026-01-01"]])
+
+
+def premises_csv_script_stored(app):
+    return _csv([PREMISES_HEADER, ["<script>alert(1)</script>厂房", "=HYPERLINK(\"http://x\")",
+                                   "'; DROP TABLE premises; --", "13900001111", "仓库", "1", "800", "", "", ""]])
+
+
+def agreement_pdf(app):
+    from reportlab.pdfgen import canvas
+
+    buffer = io.BytesIO()
+    page = canvas.Canvas(buffer, invariant=1)
+    page.drawString(72, 720, "agreement")
+    page.save()
+    return buffer.getvalue()
+
+
+def pdf_with_javascript(app):
+    return b"%PDF-1.4\n1 0 obj << /OpenAction << /S /JavaScript /JS (app.alert(1)) >> >> endobj\n%%EOF\n"
+
+
+def pdf_without_end(app):
+    return agreement_pdf(app)[:-40]
 
 
 def template_with_unknown_placeholder(app):

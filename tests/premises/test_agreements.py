@@ -73,7 +73,7 @@ def test_files_that_are_not_a_plain_agreement_are_refused_by_content(app, client
     # named and typed as a PDF whatever they hold: the content decides
     response = _put(client, auth("safety_manager"), tenancy, data, "agreement.pdf", "application/pdf")
     assert response.status_code == 422, response.json
-    assert says in response.json["errors"]["json"]["file"][0]
+    assert says in response.json["errors"]["files"]["file"][0]
     assert _files(app) == 0
 
 
@@ -84,13 +84,13 @@ def test_a_file_over_10_mb_is_refused(app, client, auth, tenancy):
             b"Content-Type: application/pdf\r\n\r\n" + big + b"\r\n--B--\r\n")
     response = client.put(f"/api/v1/tenancies/{tenancy}/agreement?signed_on=2026-01-05&expires_on=2027-01-04",
                           headers=auth("safety_manager"), data=body, content_type="multipart/form-data; boundary=B")
-    assert response.status_code == 422 and "10 MB" in response.json["errors"]["json"]["file"][0]
+    assert response.status_code == 422 and "10 MB" in response.json["errors"]["files"]["file"][0]
 
 
 def test_dates_out_of_order_are_refused_and_nothing_is_stored(app, client, auth, tenancy):
     response = _put(client, auth("safety_manager"), tenancy, pdf_bytes(), signed_on="2026-02-01",
                     expires_on="2026-01-31")
-    assert response.status_code == 422 and "agreement_expires_on" in response.json["errors"]["json"]
+    assert response.status_code == 422 and "expires_on" in response.json["errors"]["query"]
     assert _files(app) == 0
 
 
