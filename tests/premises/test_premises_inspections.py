@@ -228,4 +228,4 @@ def test_the_documents_of_a_person_landlord_name_the_landlord_with_the_premises(
             unit = document.content["enterprise"]
             assert unit["name"].startswith("张建国（港城工业园") and unit["address"] == "海滨路12号"
             assert unit["credit_code"] == ""
-            assert document.content["inspection"]["domain_zh"] == "出租厂房（群租厂房）"
+            assert document.content["inspection"]["domain_zh"] == "出租厂房"

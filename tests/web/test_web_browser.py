@@ -157,8 +157,8 @@ def test_lost_response_is_retried_with_the_same_client_id(app, tablet, browser_l
 
 
 ROLE_NAV = {
-    "inspector": ["/today", "/inspect", "/findings", "/enterprises", "/alerts"],
-    "safety_manager": ["/findings", "/extensions", "/cards", "/water-bodies", "/enterprises", "/alerts"],
+    "inspector": ["/today", "/inspect", "/findings", "/enterprises", "/premises", "/alerts"],
+    "safety_manager": ["/findings", "/extensions", "/cards", "/water-bodies", "/enterprises", "/premises", "/alerts"],
     "env_staff": ["/water-bodies", "/enterprises", "/alerts"],
 }
 UNTRANSLATED = ["Log out", "Findings", "Enterprises", "Alerts", "Today", "New inspection", "Submit inspection",
