@@ -84,6 +84,13 @@ class Premises(db.Model):
     def tenancies_on(self, day: date) -> list[Tenancy]:
         return [t for t in self.tenancies if t.in_force(day)]
 
+    @property
+    def tenancies_today(self) -> list[Tenancy]:
+        """The tenancies in force on the zone's date today."""
+        from core.time import local_date
+
+        return self.tenancies_on(local_date())
+
 
 class AgreementFile(db.Model):
     """A scan of a signed agreement (PDF, or a photograph re-encoded as JPEG), checked by its content and kept in

@@ -42,10 +42,21 @@ class PremisesUpdateSchema(PartialUpdate, PremisesCreateSchema):
     """Any of the fields; to change the kind of landlord, give the new one and empty the other."""
 
 
+class TenantSchema(Schema):
+    """A tenant of today, as the inspection form offers it as a finding's party."""
+
+    tenancy_id = fields.Integer(attribute="id")
+    enterprise_id = fields.Integer()
+    name = fields.String(attribute="enterprise.name")
+    unit = fields.String()
+
+
 class PremisesSchema(PremisesCreateSchema):
     id = fields.Integer(dump_only=True)
     landlord = fields.String(attribute="landlord_display", dump_only=True, metadata={
         "description": "the landlord's name (the enterprise's or the person's)"})
+    tenants = fields.List(fields.Nested(TenantSchema), attribute="tenancies_today", dump_only=True, metadata={
+        "description": "the tenancies in force today: whom a finding of an inspection today can be against"})
     created_dt = fields.AwareDateTime(dump_only=True)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 import sqlalchemy as sa
@@ -132,6 +132,48 @@ def make_enterprise(app):
             db.session.add(enterprise)
             db.session.commit()
             return enterprise.id
+
+    return make
+
+
+@pytest.fixture
+def make_premises(app, make_enterprise):
+    """``make_premises()`` → id of premises whose landlord is a new enterprise; ``landlord="person"`` for a
+    person; ``landlord=<enterprise id>`` for that enterprise."""
+    from premises import service
+
+    def make(landlord=None, **fields):
+        with app.app_context():
+            if landlord == "person":
+                who = {"landlord_name": "张建国", "landlord_phone": "13900001111"}
+            else:
+                who = {"landlord_enterprise_id": landlord or make_enterprise(sector="general_industry")}
+            data = {"name": f"港城工业园{uuid.uuid4().hex[:6]}号厂房", "address": "港城路88号", "zone": "港区一片",
+                    "use": "factory", "floors": 3, "area_m2": 4200.0, "latitude": None, "longitude": None,
+                    "landlord_enterprise_id": None, "landlord_name": "", "landlord_phone": ""} | who | fields
+            premises = service.create(data)
+            db.session.commit()
+            return premises.id
+
+    return make
+
+
+@pytest.fixture
+def make_tenancy(app, make_enterprise):
+    """``make_tenancy(premises_id)`` → id of a tenancy of a new enterprise (or ``enterprise_id``) from
+    2026-01-01, open-ended, without agreement unless ``signed``/``expires`` are given."""
+    from premises import service
+    from premises.models import Premises
+
+    def make(premises_id, enterprise_id=None, unit="1楼", start=date(2026, 1, 1), end=None, signed=None,
+             expires=None):
+        enterprise_id = enterprise_id or make_enterprise(sector="general_industry")
+        with app.app_context():
+            tenancy = service.add_tenancy(db.session.get(Premises, premises_id), {
+                "enterprise_id": enterprise_id, "unit": unit, "start_date": start, "end_date": end,
+                "agreement_signed_on": signed, "agreement_expires_on": expires})
+            db.session.commit()
+            return tenancy.id
 
     return make
 

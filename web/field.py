@@ -26,6 +26,7 @@ def inspect():
     """The form itself is built by inspect.js from the checklist API; the page passes what it needs."""
     config = {
         "enterpriseSearch": url_for("enterprises.Enterprises"),
+        "premisesSearch": url_for("premises.PremisesList"),
         "checklist": url_for("checklists.Checklist", domain="DOMAIN"),
         "photos": url_for("photos.upload"),
         "inspections": url_for("inspections.Inspections"),

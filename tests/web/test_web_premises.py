@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from tests.conftest import inspection_payload
-from tests.premises.conftest import make_premises, make_tenancy, premises_payload  # noqa: F401 - fixtures
+from tests.premises.conftest import premises_payload
 
 NOW = datetime.now(UTC) - timedelta(hours=1)
 
@@ -20,11 +20,12 @@ def building(client, auth, make_enterprise, make_premises, make_tenancy):
     and a tenant's own inspection elsewhere."""
     landlord = make_enterprise(name="港城实业有限公司", sector="general_industry")
     premises_id = make_premises(landlord=landlord, name="港城工业园3号厂房")
-    tenants = {name: make_enterprise(name=name, sector="general_industry") for name in ("鑫达五金加工厂", "华彩包装有限公司",
-                                                                                       "顺发仓储有限公司")}
+    tenants = {name: make_enterprise(name=name, sector="general_industry")
+               for name in ("鑫达五金加工厂", "华彩包装有限公司", "顺发仓储有限公司")}
     today = date.today()
     make_tenancy(premises_id, tenants["鑫达五金加工厂"], unit="1楼")
-    make_tenancy(premises_id, tenants["华彩包装有限公司"], unit="2楼", signed=date(2026, 1, 1), expires=date(2027, 6, 30))
+    make_tenancy(premises_id, tenants["华彩包装有限公司"], unit="2楼", signed=date(2026, 1, 1),
+                 expires=date(2027, 6, 30))
     make_tenancy(premises_id, tenants["顺发仓储有限公司"], unit="3楼", signed=date(2026, 1, 1),
                  expires=today + timedelta(days=19))
     lead, other = auth("inspector"), auth("inspector")
@@ -129,3 +130,56 @@ def test_the_premises_page_on_a_tablet(building, tablet, browser_login, screensh
     page.wait_for_load_state()
     assert page.locator("#tenants [data-agreement=expiring] .badge").inner_text() == "Agreement expiring"
     screenshots(page, "premises-en")
+
+
+def test_the_tablet_form_inspects_premises_with_findings_against_the_landlord_and_a_tenant(
+        app, tablet, browser_login, make_enterprise, make_premises, make_tenancy, screenshots):
+    """Premises mode: the premises chosen (from its page's button), the premises checklist, each finding's party
+    picked among the landlord and today's tenants; sent through the outbox as one inspection of the premises."""
+    import sqlalchemy as sa
+
+    from core.db import db
+    from inspections.models import Inspection
+    from tests.web.test_web_browser import go_through_sections
+
+    landlord = make_enterprise(name="港城实业有限公司", sector="general_industry")
+    premises_id = make_premises(landlord=landlord, name="港城工业园3号厂房")
+    tenant = make_enterprise(name="鑫达五金加工厂", sector="general_industry")
+    make_tenancy(premises_id, tenant, unit="1楼", signed=date(2026, 1, 1), expires=date(2027, 12, 31))
+    page = tablet().new_page()
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    browser_login(page, "inspector")
+    page.goto(f"/premises/{premises_id}")
+    page.click("text=检查该厂房")
+    page.wait_for_selector("#checklist li.item[data-code='PRM-G-03']")
+    assert page.is_checked("input[name=subject][value=premises]")
+    assert page.is_checked("input[name=domain][value=premises]")
+    assert page.locator("input[name=domain][value=hazardous_chemicals]").is_hidden()
+    assert "港城工业园3号厂房" in page.locator("#premises-chosen").inner_text()
+    assert "鑫达五金加工厂" in page.locator("#premises-chosen").inner_text()
+    go_through_sections(page)
+    hydrant = page.locator("li.item[data-code='PRM-G-03']")
+    hydrant.locator(".res-failed span").tap()
+    hydrant.locator(".f-desc").fill("一层消火栓被货物遮挡")
+    wiring = page.locator("li.item[data-code='PRM-G-07']")
+    wiring.locator(".res-failed span").tap()
+    parties = wiring.locator(".f-party option").all_inner_texts()
+    assert parties == ["出租方：港城实业有限公司", "承租单位：鑫达五金加工厂（1楼）"]
+    wiring.locator(".f-party").select_option(f"tenant:{tenant}")
+    wiring.locator(".f-desc").fill("1楼车间电线私拉乱接")
+    screenshots(page, "inspector-form-premises", full_page=False)
+    page.click("#submit-inspection")
+    page.locator("#outbox li.outbox-item[data-state='sent']").wait_for()
+    assert "港城工业园3号厂房" in page.locator("#outbox li.outbox-item").first.inner_text()
+    with app.app_context():
+        inspection = db.session.scalar(sa.select(Inspection))
+        assert (inspection.premises_id, inspection.enterprise_id, inspection.domain) == (premises_id, landlord,
+                                                                                         "premises")
+        assert sorted((f.item_code, f.party, f.enterprise_id) for f in inspection.findings) == [
+            ("PRM-G-03", "landlord", landlord), ("PRM-G-07", "tenant", tenant)]
+    assert not errors
+    # Back to an enterprise: the premises domain goes, the others come back.
+    page.check("input[name=subject][value=enterprise]")
+    assert page.locator("input[name=domain][value=premises]").is_hidden()
+    assert page.locator("input[name=domain][value=hazardous_chemicals]").is_visible()

@@ -90,6 +90,7 @@
       caches.delete("pages-v1");
       caches.delete("data-v1");
       localStorage.removeItem("enterprise-directory-v1");
+      localStorage.removeItem("premises-directory-v1");
     }
   }
 

@@ -12,7 +12,9 @@
 
   let clientId = App.uuid();
   let startedAt = new Date();  // the inspection starts when its form does
+  let subject = "enterprise";  // or "premises"
   let enterprise = null;
+  let premises = null;  // {id, name, address, landlord, tenants: [{tenancy_id, enterprise_id, name, unit}]}
   let checklist = null;
   let items = [];  // {item, li, result, required, photos: [{key, file, ready: Promise<File>}]}
   let sections = [];  // {entries, seen, button, hint, last}: the checklist's parts as shown
@@ -56,7 +58,7 @@
     if (message && scroll) box.scrollIntoView({block: "center"});
   }
 
-  // ---- enterprise ----
+  // ---- what is inspected: an enterprise, or rented premises (the landlord, each finding against it or a tenant) ----
   function chooseEnterprise(found) {
     enterprise = found;
     const chosen = $("enterprise-chosen");
@@ -71,40 +73,90 @@
     loadChecklist();
   }
 
-  // ---- offline copies: the enterprise directory and every domain's checklist, refreshed while online ----
-  const DIRECTORY_KEY = "enterprise-directory-v1";
-  const DIRECTORY_MAX_AGE_MS = 12 * 3600 * 1000;
+  function choosePremises(found) {
+    premises = found;
+    const chosen = $("premises-chosen");
+    const tenants = found.tenants.length
+      ? found.tenants.map((tenant) => t("tenant_party", {name: tenant.name, unit: tenant.unit})).join("；")
+      : t("no_tenants");
+    chosen.replaceChildren(App.el("strong", "", found.name),
+                           App.el("span", "", ` ${t("landlord_party", {name: found.landlord})}`),
+                           App.el("span", "muted", ` · ${tenants}`));
+    chosen.hidden = false;
+    $("premises-results").replaceChildren();
+    loadChecklist();
+  }
 
-  function directory() {
+  /** Enterprise or premises: the matching search shows, the other choice goes; premises are inspected in the
+      premises domain only, and an enterprise in any other. */
+  function applySubject() {
+    subject = form.querySelector("input[name=subject]:checked").value;
+    const onPremises = subject === "premises";
+    $("enterprise-pick").hidden = onPremises;
+    $("premises-pick").hidden = !onPremises;
+    if (onPremises) enterprise = null;
+    else premises = null;
+    $(onPremises ? "enterprise-chosen" : "premises-chosen").hidden = true;
+    form.querySelectorAll("input[name=domain]").forEach((input) => {
+      const own = (input.value === "premises") === onPremises;
+      input.disabled = !own;
+      input.closest(".seg").hidden = !own;
+      if (!own) input.checked = false;
+      else if (onPremises) input.checked = true;
+    });
+    checklist = null;
+    items = [];
+    sections = [];
+    $("checklist").replaceChildren();
+    $("checklist-meta").textContent = "";
+    $("checklist-notice").hidden = true;
+    $("answer-key").hidden = true;
+    $("checklist-status").hidden = false;
+    showProgress();
+    loadChecklist();
+  }
+  form.querySelectorAll("input[name=subject]").forEach((input) => input.addEventListener("change", applySubject));
+
+  // ---- offline copies: the enterprises and premises directories and every domain's checklist, refreshed while
+  // online ----
+  const DIRECTORY_MAX_AGE_MS = 12 * 3600 * 1000;
+  const DIRECTORIES = {
+    enterprise: {key: "enterprise-directory-v1", url: config.enterpriseSearch, fields: ["name", "credit_code"],
+                 keep: (r) => ({id: r.id, name: r.name, credit_code: r.credit_code, sector: r.sector, zone: r.zone})},
+    premises: {key: "premises-directory-v1", url: config.premisesSearch, fields: ["name", "address"],
+               keep: (r) => ({id: r.id, name: r.name, address: r.address, zone: r.zone, landlord: r.landlord,
+                              tenants: r.tenants})},
+  };
+
+  function directory(kind) {
     try {
-      return JSON.parse(localStorage.getItem(DIRECTORY_KEY)) || null;
+      return JSON.parse(localStorage.getItem(DIRECTORIES[kind].key)) || null;
     } catch (e) {
       return null;
     }
   }
 
-  async function refreshDirectory() {
-    const known = directory();
+  async function refreshDirectory(kind) {
+    const known = directory(kind);
     if (known && known.user === config.user && Date.now() - known.fetched < DIRECTORY_MAX_AGE_MS) return;
+    const {key, url, keep} = DIRECTORIES[kind];
     const rows = [];
     for (let page = 1; page <= 100; page += 1) {
-      const response = await App.api(`${config.enterpriseSearch}?page=${page}&page_size=100`);
+      const response = await App.api(`${url}?page=${page}&page_size=100`);
       if (!response.ok) return;
-      const batch = await response.json();
-      batch.forEach((r) => rows.push({id: r.id, name: r.name, credit_code: r.credit_code, sector: r.sector,
-                                      zone: r.zone}));
+      (await response.json()).forEach((r) => rows.push(keep(r)));
       const pages = JSON.parse(response.headers.get("X-Pagination") || "{}").total_pages || 1;
       if (page >= pages) break;
     }
-    localStorage.setItem(DIRECTORY_KEY, JSON.stringify({user: config.user, fetched: Date.now(), rows}));
+    localStorage.setItem(key, JSON.stringify({user: config.user, fetched: Date.now(), rows}));
   }
 
-  function searchOffline(q) {
-    const known = directory();
+  function searchOffline(kind, q) {
+    const known = directory(kind);
     if (!known || known.user !== config.user) return null;
     const needle = q.toLowerCase();
-    return known.rows.filter((r) => r.name.toLowerCase().includes(needle) ||
-                                    r.credit_code.toLowerCase().includes(needle)).slice(0, 20);
+    const fields = DIRECTORIES[kind].fields;
+    return known.rows.filter((r) => fields.some((f) => (r[f] || "").toLowerCase().includes(needle))).slice(0, 20);
   }
 
   function serviceWorkerInControl() {
@@ -120,58 +172,71 @@
     if (!navigator.onLine) return;
     try {
       await serviceWorkerInControl();
-      await refreshDirectory();
+      await refreshDirectory("enterprise");
+      await refreshDirectory("premises");
       // Fetched once here so the service worker keeps a copy for inspections started without signal.
       await Promise.all(config.domains.map((d) => App.api(config.checklist.replace("DOMAIN", d))));
       form.dataset.offlineReady = "1";
     } catch (e) { /* the connection dropped: the copies are refreshed on the next visit */ }
   }
 
-  async function searchEnterprises() {
-    const q = $("enterprise-q").value.trim();
-    const results = $("enterprise-results");
+  const SEARCHES = {
+    enterprise: {input: "enterprise-q", results: "enterprise-results", none: "no_results", choose: chooseEnterprise,
+                 lines: (row) => [["strong", row.name], ["mono", row.credit_code],
+                                  ["muted", `${config.sectors[row.sector] || row.sector} ${row.zone || ""}`]]},
+    premises: {input: "premises-q", results: "premises-results", none: "no_premises", choose: choosePremises,
+               lines: (row) => [["strong", row.name], ["", `${t("landlord_party", {name: row.landlord})}`],
+                                ["muted", `${row.address || ""} · ${row.tenants.length} ${t("tenants_word")}`]]},
+  };
+
+  async function search(kind) {
+    const {input, results, none, choose, lines} = SEARCHES[kind];
+    const q = $(input).value.trim();
+    const list = $(results);
     if (!q) return;
     let rows;
     try {
-      const response = await App.api(`${config.enterpriseSearch}?q=${encodeURIComponent(q)}&page_size=20`);
+      const response = await App.api(`${DIRECTORIES[kind].url}?q=${encodeURIComponent(q)}&page_size=20`);
       if (!response.ok) throw new Error(String(response.status));
       rows = await response.json();
     } catch (e) {
-      rows = searchOffline(q);
+      rows = searchOffline(kind, q);
       if (rows === null) {
-        results.replaceChildren(App.el("li", "empty", t("search_failed")));
+        list.replaceChildren(App.el("li", "empty", t("search_failed")));
         return;
       }
     }
     if (!rows.length) {
-      results.replaceChildren(App.el("li", "empty", t("no_results")));
+      list.replaceChildren(App.el("li", "empty", t(none)));
       return;
     }
-    results.replaceChildren(...rows.map((row) => {
+    list.replaceChildren(...rows.map((row) => {
       const li = document.createElement("li");
       const button = App.el("button", "choice");
       button.type = "button";
-      button.appendChild(App.el("strong", "", row.name));
-      button.appendChild(App.el("span", "mono", row.credit_code));
-      button.appendChild(App.el("span", "muted", `${config.sectors[row.sector] || row.sector} ${row.zone || ""}`));
-      button.addEventListener("click", () => chooseEnterprise(row));
+      lines(row).forEach(([kindOf, text]) => button.appendChild(App.el(kindOf === "strong" ? "strong" : "span",
+                                                                         kindOf === "strong" ? "" : kindOf, text)));
+      button.addEventListener("click", () => choose(row));
       li.appendChild(button);
       return li;
     }));
   }
 
-  let searchTimer = null;
-  $("enterprise-q").addEventListener("input", () => {
-    clearTimeout(searchTimer);
-    if ($("enterprise-q").value.trim().length >= 2) searchTimer = setTimeout(searchEnterprises, 350);
-  });
-  $("enterprise-q").addEventListener("keydown", (event) => {
-    if (event.key === "Enter") {
-      event.preventDefault();
-      searchEnterprises();
-    }
-  });
-  $("enterprise-search").addEventListener("click", searchEnterprises);
+  for (const kind of Object.keys(SEARCHES)) {
+    const box = $(SEARCHES[kind].input);
+    let timer = null;
+    box.addEventListener("input", () => {
+      clearTimeout(timer);
+      if (box.value.trim().length >= 2) timer = setTimeout(() => search(kind), 350);
+    });
+    box.addEventListener("keydown", (event) => {
+      if (event.key === "Enter") {
+        event.preventDefault();
+        search(kind);
+      }
+    });
+    $(`${kind}-search`).addEventListener("click", () => search(kind));
+  }
 
   // ---- checklist ----
   function defaultDeadline(entry) {
@@ -210,12 +275,21 @@
       input.nextElementSibling.textContent = labels[input.value];
       input.addEventListener("change", () => setResult(entry, input.value));
     });
-    const ids = ["desc", "cat", "sev", "deadline", "resp"];
+    const ids = ["party", "desc", "cat", "sev", "deadline", "resp"];
     ids.forEach((name) => {
       const control = li.querySelector(`.f-${name}`);
       control.id = `f-${name}-${index}`;
       li.querySelector(`.l-${name}`).htmlFor = control.id;
     });
+    if (premises) {
+      // Whom a hazard of the premises is against: the landlord (inspected) or a tenant of today.
+      li.querySelector(".party-field").hidden = false;
+      li.querySelector(".l-party").textContent = t("party");
+      const party = li.querySelector(".f-party");
+      party.appendChild(option("landlord", t("landlord_party", {name: premises.landlord})));
+      premises.tenants.forEach((tenant) => party.appendChild(
+        option(`tenant:${tenant.enterprise_id}`, t("tenant_party", {name: tenant.name, unit: tenant.unit}))));
+    }
     li.querySelector(".l-desc").textContent = t("description");
     li.querySelector(".l-cat").textContent = t("category");
     li.querySelector(".l-sev").textContent = t("severity");
@@ -417,8 +491,10 @@
   async function fetchChecklist(domain) {
     const url = config.checklist.replace("DOMAIN", domain);
     try {
-      const response = await App.api(`${url}?enterprise_id=${enterprise.id}`);
-      if (response.ok) return await response.json();
+      if (enterprise) {  // premises: every item applies
+        const response = await App.api(`${url}?enterprise_id=${enterprise.id}`);
+        if (response.ok) return await response.json();
+      }
     } catch (e) { /* no signal, and this enterprise's copy was never kept: the general copy below */ }
     const response = await App.api(url);
     if (!response.ok) throw new Error(String(response.status));
@@ -429,7 +505,7 @@
   async function loadChecklist() {
     const checked = form.querySelector("input[name=domain]:checked");
     const status = $("checklist-status");
-    if (!checked || !enterprise) return;
+    if (!checked || !(enterprise || premises)) return;
     status.hidden = false;
     loads += 1;
     const ticket = loads;
@@ -599,7 +675,10 @@
   function findingOf(entry) {
     const li = entry.li;
     const deadline = li.querySelector(".f-deadline");
+    const party = premises ? li.querySelector(".f-party").value : "";
     return {
+      ...(premises ? {party: party === "landlord" ? "landlord" : "tenant",
+                      enterprise_id: party === "landlord" ? null : Number(party.split(":")[1])} : {}),
       item_code: entry.item.code,
       description: li.querySelector(".f-desc").value.trim(),
       category: li.querySelector(".f-cat").value,
@@ -618,6 +697,7 @@
     return {
       client_id: clientId,
       enterprise_id: enterprise ? enterprise.id : null,
+      premises_id: premises ? premises.id : null,
       domain: domainInput ? domainInput.value : null,
       inspected_dt: startedAt.toISOString(),
       second_inspector_id: second.value ? Number(second.value) : null,
@@ -648,11 +728,14 @@
     clientId = App.uuid();
     startedAt = new Date();
     enterprise = null;
+    premises = null;
     checklist = null;
     items = [];
     form.reset();
     $("checklist").replaceChildren();
     $("enterprise-chosen").hidden = true;
+    $("premises-chosen").hidden = true;
+    applySubject();
     sections = [];
     if (endWatcher) endWatcher.disconnect();
     form.classList.remove("show-missing");
@@ -671,7 +754,9 @@
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     showError("");
-    if (!enterprise || !checklist) return showError(t("choose_enterprise"));
+    if (!(enterprise || premises) || !checklist) {
+      return showError(t(subject === "premises" ? "choose_premises" : "choose_enterprise"));
+    }
     const missing = missingEntries().length;
     if (missing) {
       showError(t("answer_all", {count: missing}), false);  // the bar with the message stays in view
@@ -703,7 +788,8 @@
         client_id: clientId,
         url: config.inspections,
         photos_url: config.photos,
-        summary: {enterprise: enterprise.name, domain: domainInput.parentElement.textContent.trim(),
+        summary: {enterprise: enterprise ? enterprise.name : premises.name,
+                  domain: domainInput.parentElement.textContent.trim(),
                   findings: fields.findings.length, signed: signing.rows.length > 0},
         payload: {...fields, ended_dt: (ended < startedAt ? startedAt : ended).toISOString(),
                   signatures: signing.rows},
@@ -721,12 +807,19 @@
     }
   });
 
+  applySubject();
   warmOfflineCopies();
 
-  // Started from an enterprise's page: ?enterprise=<id>
-  const preset = new URLSearchParams(window.location.search).get("enterprise");
-  if (preset && /^\d+$/.test(preset)) {
-    App.api(`${config.enterpriseSearch}/${preset}`).then((r) => (r.ok ? r.json() : null))
-      .then((row) => { if (row) chooseEnterprise(row); }).catch(() => {});
+  // Started from an enterprise's page (?enterprise=<id>) or a premises page (?premises=<id>).
+  const query = new URLSearchParams(window.location.search);
+  for (const kind of ["enterprise", "premises"]) {
+    const preset = query.get(kind);
+    if (!preset || !/^\d+$/.test(preset)) continue;
+    if (kind === "premises") {
+      form.querySelector('input[name=subject][value="premises"]').checked = true;
+      applySubject();
+    }
+    App.api(`${DIRECTORIES[kind].url}/${preset}`).then((r) => (r.ok ? r.json() : null))
+      .then((row) => { if (row) SEARCHES[kind].choose(row); }).catch(() => {});
   }
 })();
