@@ -72,9 +72,9 @@ class Seeded:
 
 
 @pytest.fixture
-def seeded(app, client, make_enterprise) -> Seeded:
+def seeded(app, client, make_enterprise, make_premises, make_tenancy) -> Seeded:
     """An enterprise with an inspection and a finding, a card, a photo, a water body with a section, a sample
-    and a remediation task: every kind of id a path can name exists at least once."""
+    and a remediation task, premises with a tenancy: every kind of id a path can name exists at least once."""
     staff_id = _user(app, "inspector", "safety_manager", "env_staff")
     staff = _token(app, staff_id)
     enterprise = make_enterprise()
@@ -91,6 +91,8 @@ def seeded(app, client, make_enterprise) -> Seeded:
         "sampled_dt": "2026-10-10T02:00:00+00:00", "values": {"ph": 7.4, "do": 6.0, "nh3n": 3.0, "tp": 0.15}}))
     task = _created(client.post(f"/api/v1/water-bodies/{body['id']}/remediation-tasks", headers=staff, json={
         "measure": "sewage_interception", "description": "截污纳管", "deadline": "2027-06-30"}))
+    premises = make_premises(landlord="person")
+    tenancy = make_tenancy(premises, enterprise)
     return Seeded(ids={
         "user_id": [staff_id],
         "enterprise_id": [enterprise],
@@ -101,6 +103,8 @@ def seeded(app, client, make_enterprise) -> Seeded:
         "body_id": [body["id"]],
         "section_id": [section["id"]],
         "task_id": [task["id"]],
+        "premises_id": [premises],
+        "tenancy_id": [tenancy],
         "domain": ["hazardous_chemicals", "gas", "construction"],
         "variant": ["display", "thumbnail", "original"],
     })
