@@ -19,8 +19,8 @@ migrate = Migrate()
 
 # Each capability package exposes ``init_app(app)`` that registers its blueprints and commands.
 CAPABILITIES = (
-    "core", "accounts", "audit", "enterprises", "premises", "inspections", "checklists", "cards", "photos", "demo", "web",
-    "alerts", "remediation", "backup", "documents",
+    "core", "accounts", "audit", "enterprises", "premises", "inspections", "checklists", "cards", "photos", "demo",
+    "web", "alerts", "remediation", "backup", "documents",
 )
 
 
