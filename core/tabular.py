@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import struct
+import sys
 import warnings
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
@@ -346,3 +347,24 @@ def read_table(path: Path, known: Callable[[str], bool], expected: Iterable[str]
     rows = [(number, {h: v for h, v in zip(headers, row, strict=False) if h and v})
             for number, row in lines[at + 1:]]
     return Table(header_line, headers, rows)
+
+
+def checked_on_the_command_line(check, label: str = "Checking lines"):
+    """Run an importer's ``check(progress)`` for a ``flask … import`` command: a progress bar on stderr, every
+    rejected line printed, and ``click.ClickException`` (nothing imported) when the file cannot be read or any
+    line is refused. Returns the report of a file whose every line passed, for the importer's ``store``."""
+    import click  # the command line's own dependency: the importers and the API do not need it
+
+    def progress(rows):
+        with click.progressbar(rows, label=label, file=sys.stderr) as bar:
+            yield from bar
+
+    try:
+        report = check(progress)
+    except TabularError as exc:
+        raise click.ClickException(str(exc)) from None
+    for line, why in report.rejected:
+        click.echo(f"line {line}: {why}", err=True)
+    if not report.ok:
+        raise click.ClickException(f"{report.summary(0)}; nothing was imported")
+    return report

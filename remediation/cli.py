@@ -1,11 +1,10 @@
-import sys
 from pathlib import Path
 
 import click
 from flask.cli import AppGroup
 
 from core.db import db
-from core.tabular import TabularError
+from core.tabular import checked_on_the_command_line
 from remediation import importer
 
 cli = AppGroup("water", help="Water bodies and their remediation.")
@@ -18,19 +17,7 @@ cli = AppGroup("water", help="Water bodies and their remediation.")
 def import_samples(file: Path, section: str | None):
     """Import water samples from a lab's CSV or XLSX FILE (one row per sample, items as columns with units,
     e.g. 氨氮(mg/L)); all rows or none."""
-
-    def progress(rows):
-        with click.progressbar(rows, label="Checking rows", file=sys.stderr) as bar:
-            yield from bar
-
-    try:
-        report = importer.check(file, section, progress)
-    except TabularError as exc:
-        raise click.ClickException(str(exc)) from None
-    for line, why in report.rejected:
-        click.echo(f"line {line}: {why}", err=True)
-    if not report.ok:
-        raise click.ClickException(f"{report.summary(0)}; nothing was imported")
+    report = checked_on_the_command_line(lambda progress: importer.check(file, section, progress), "Checking rows")
     count = importer.store(report)
     db.session.commit()
     click.echo(f"Imported {count} sample(s): {report.summary(count)}.")
