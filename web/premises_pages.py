@@ -8,6 +8,7 @@ premises service with the API's schemas, so a refusal reads the same; a refused 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -18,12 +19,12 @@ from flask_login import current_user
 from marshmallow import ValidationError
 
 from cards import queries as card_queries
+from core import text
 from core.db import db
 from core.errors import DomainError
 from core.tabular import TabularError
 from core.time import local_date
 from documents.models import Document
-from enterprises import service as enterprises_service
 from enterprises.models import Enterprise
 from inspections import premises as premises_inspection
 from inspections.models import Finding
@@ -90,16 +91,22 @@ def rented_by(enterprise_id: int) -> list[Tenancy]:
 
 def pick_enterprise(field) -> int | None:
     """The enterprise a picker names: by its credit code or full name, else the only one whose name or credit
-    code contains the text; ``None`` when empty. ``ValidationError`` on the field when none or several match
+    code contains the text (taken literally: ``%`` and ``_`` are no wildcards); ``None`` when empty.
+    ``ValidationError`` on the field for a character that cannot be stored, or when none or several match
     (naming the first few)."""
     wanted = (field.data or "").strip()
     if not wanted:
         return None
+    if why := text.problem(wanted):
+        raise ValidationError({field.short_name: [why]})
     exact = db.session.scalars(sa.select(Enterprise.id).where(
         sa.or_(Enterprise.credit_code == wanted.upper(), Enterprise.name == wanted)).limit(2)).all()
     if len(exact) == 1:
         return exact[0]
-    found = db.session.scalars(enterprises_service.search(q=wanted).limit(PICK_SHOWN + 1)).all()
+    pattern = "%" + re.sub(r"([\\%_])", r"\\\1", wanted) + "%"
+    found = db.session.scalars(sa.select(Enterprise).where(sa.or_(
+        Enterprise.name.ilike(pattern, escape="\\"), Enterprise.credit_code.ilike(pattern.upper(), escape="\\")))
+        .order_by(Enterprise.name, Enterprise.id).limit(PICK_SHOWN + 1)).all()
     if len(found) == 1:
         return found[0].id
     if not found:

@@ -79,6 +79,7 @@ def test_the_landlord_enterprise_is_picked_by_part_of_its_name_or_its_credit_cod
 @pytest.mark.parametrize(("changes", "field", "says"), [
     ({"landlord_enterprise_id": "港城"}, "reg-landlord_enterprise_id", "港城实业有限公司"),  # several match
     ({"landlord_enterprise_id": "无此企业"}, "reg-landlord_enterprise_id", "无此企业"),  # none matches
+    ({"landlord_enterprise_id": "%"}, "reg-landlord_enterprise_id", "没有"),  # taken literally, no wildcard
     ({"landlord_enterprise_id": "实业"}, "reg-landlord_name", "两者"),  # an enterprise and a person
     ({"landlord_phone": ""}, "reg-landlord_phone", "出租方"),  # neither, completely
     ({"landlord_name": f"张建国 {ID_NUMBER}"}, "reg-landlord_name", "身份证"),
