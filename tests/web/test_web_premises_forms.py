@@ -303,3 +303,48 @@ def test_the_forms_need_the_csrf_token(app, login):
     client, _ = login("safety_manager")
     assert client.post("/premises", data={f"reg-{k}": v for k, v in REGISTER.items()}).status_code == 400
     assert count(app, Premises) == 0
+
+
+# -- on a tablet ------------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("portrait", [False, True], ids=["landscape", "portrait"])
+def test_a_manager_registers_premises_and_lets_a_unit_on_a_tablet(app, tablet, browser_login, make_enterprise,
+                                                                  screenshots, portrait):
+    """Register premises of a person landlord, then let a unit to an enterprise picked by part of its name (the
+    datalist offers the register's enterprises; the text typed is resolved on the server); nothing scrolls
+    sideways and the form's controls are big enough to tap."""
+    tenant = make_enterprise(name="鑫达五金加工厂")
+    page = tablet(portrait=portrait).new_page()
+    browser_login(page, "safety_manager")
+    page.goto("/premises?lang=zh")
+    page.click("#register-premises > summary")
+    page.fill("#reg-name", "港城工业园9号厂房")
+    page.fill("#reg-address", "港城路9号")
+    page.fill("#reg-landlord_name", "张建国")
+    page.fill("#reg-landlord_phone", "13900001111")
+    page.select_option("#reg-use", "factory_warehouse")
+    page.fill("#reg-floors", "3")
+    page.fill("#reg-area_m2", "4200")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= page.viewport_size["width"], "the page scrolls sideways"
+    small = page.evaluate("""() => Array.from(document.querySelectorAll(
+            '#register-premises input, #register-premises select, #register-premises button'))
+        .filter((el) => el.offsetParent !== null && el.type !== 'hidden')
+        .map((el) => el.getBoundingClientRect()).filter((box) => box.height < 44).length""")
+    assert small == 0, "controls lower than 44 px"
+    screenshots(page, f"premises-register-{'portrait' if portrait else 'landscape'}", full_page=False)
+    page.click("#register-premises button[type=submit]")
+    page.wait_for_url("**/premises/*")
+    assert "张建国" in page.locator("#landlord").inner_text()
+    page.click("#add-tenancy > summary")
+    page.fill("#ten-enterprise_id", "鑫达")
+    page.fill("#ten-unit", "2楼A区")
+    page.fill("#ten-start_date", "2026-03-01")
+    page.click("#add-tenancy button[type=submit]")
+    page.wait_for_url("**#tenants")
+    row = page.locator(f"li.tenancy:has(a[href='/enterprises/{tenant}'])")
+    assert "2楼A区" in row.inner_text() and row.get_attribute("data-agreement") == "missing"
+    with app.app_context():
+        premises = db.session.scalars(sa.select(Premises)).one()
+        assert (premises.landlord_name, premises.use, [t.enterprise_id for t in premises.tenancies]) == (
+            "张建国", "factory_warehouse", [tenant])
