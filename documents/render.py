@@ -69,7 +69,8 @@ LABELS = {
         "no": "序号", "code": "编号", "item": "检查项目", "result": "检查结果",
         "passed": "未发现", "failed": "存在", "not_applicable": "不适用",
         "major": "重大事故隐患", "general": "一般事故隐患", "severity": "隐患等级", "deadline": "整改期限",
-        "basis": "依据", "item_code": "对应检查项目", "version": "版", "note": "说明", "outcome": "复查结果",
+        "basis": "依据", "against": "责任单位", "item_code": "对应检查项目", "version": "版", "note": "说明",
+        "outcome": "复查结果",
         "role_lead": "执法人员（主办）", "role_second": "执法人员（协办）", "role_enterprise": "被检查单位负责人",
         "signer": "签字人", "signature": "签名", "signed": "签字时间",
         "refused": "拒绝签字", "reason": "理由", "witness": "见证人", "no_image": "（无签名图像）",
@@ -86,7 +87,8 @@ LABELS = {
         "cert": "certificate no.", "no": "No.", "code": "Code", "item": "Checklist item", "result": "Result",
         "passed": "not found", "failed": "found", "not_applicable": "not applicable",
         "major": "major accident hazard", "general": "general accident hazard", "severity": "Severity",
-        "deadline": "Deadline", "basis": "Basis", "item_code": "Checklist item", "version": "version",
+        "deadline": "Deadline", "basis": "Basis", "against": "Against", "item_code": "Checklist item",
+        "version": "version",
         "note": "Note", "outcome": "Result",
         "role_lead": "Lead inspector", "role_second": "Second inspector",
         "role_enterprise": "Person in charge of the unit", "signer": "Signer", "signature": "Signature",
@@ -269,10 +271,14 @@ def _facts(d: _Doc, *, with_time: bool = True) -> Table:
 
 def _finding_lines(d: _Doc, finding: dict, *, severity: bool = False, deadline: bool = False,
                    item: bool = False) -> list:
-    """A numbered finding: its description, then its basis (standard and clause) and, as asked, its checklist
-    item, severity and deadline."""
+    """A numbered finding: its description, whom it is against when not the addressee (``against``, frozen by
+    ``documents.service._against``: a tenant in a premises inspection), then its basis (standard and clause)
+    and, as asked, its checklist item, severity and deadline."""
     lab = d.labels
     flow = [d.p(f"{finding.get('position')}．{escape(finding.get('description') or '')}", d.item)]
+    against = finding.get("against")
+    if against and against.get("name"):
+        flow.append(d.p(f"{escape(lab['against'])}{escape(lab['colon'])}{escape(against['name'])}", d.detail))
     citation = d.citation(finding)
     if citation:
         flow.append(d.p(f"{escape(lab['basis'])}{escape(lab['colon'])}{citation}", d.detail))

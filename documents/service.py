@@ -132,6 +132,17 @@ def _blank_signatures(inspection: Inspection) -> list[dict]:
              "signed": "", "blank": True} for role, name in people]
 
 
+def _against(finding: Finding, addressee: Inspection) -> dict | None:
+    """Whom a finding is against when that is not the document's addressee (the inspected party of
+    ``addressee``: for premises the landlord, while a finding may be against a tenant), frozen with the content:
+    ``{"name", "credit_code", "party"}``; ``None`` when it is the addressee."""
+    if finding.enterprise_id == addressee.enterprise_id:
+        return None
+    enterprise = finding.enterprise
+    return {"name": finding.party_name, "credit_code": enterprise.credit_code if enterprise else "",
+            "party": finding.party}
+
+
 def _finding(finding: Finding, position: int, images: dict | None) -> dict:
     photos = []
     if images is not None:
@@ -147,7 +158,8 @@ def _finding(finding: Finding, position: int, images: dict | None) -> dict:
             "item_code": finding.item_code, "severity": finding.severity, "category": finding.category,
             "deadline": finding.deadline.isoformat(), "status": finding.status, "standard": finding.standard,
             "standard_title": finding.standard_title, "standard_version": finding.standard_version,
-            "clause": finding.clause, **_citations(finding), "photos": photos}
+            "clause": finding.clause, **_citations(finding), "photos": photos,
+            "against": _against(finding, finding.inspection)}
 
 
 def _citations(finding: Finding) -> dict:
@@ -328,7 +340,8 @@ def issue_opinion(reinspection: Inspection, results: list[tuple[Finding, bool, s
     content["results"] = [
         {"position": i, "finding_id": f.id, "description": f.description, "standard": f.standard,
          "standard_title": f.standard_title, "standard_version": f.standard_version, "clause": f.clause,
-         **_citations(f), "severity": f.severity, "accepted": accepted, "note": note}
+         **_citations(f), "severity": f.severity, "accepted": accepted, "note": note,
+         "against": _against(f, reinspection)}
         for i, (f, accepted, note) in enumerate(results, 1)]
     content["findings"] = []
     content["opinion"] = opinion

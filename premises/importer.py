@@ -11,6 +11,7 @@ unknown enterprise, a tenancy whose days meet another tenancy of the same unit (
 from __future__ import annotations
 
 import re
+import tempfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -27,7 +28,7 @@ from premises import service
 from premises.models import Premises, normalise_unit
 from premises.schemas import PremisesCreateSchema, TenancyCreateSchema
 
-__all__ = ["check", "store", "upload_name"]
+__all__ = ["check", "check_upload", "store", "upload_name"]
 
 HEADER_ALIASES = {
     "厂房名称": "premises", "出租厂房": "premises", "房屋名称": "premises", "名称": "premises",
@@ -232,6 +233,15 @@ def check(path: Path, progress=lambda rows: rows) -> ImportReport:
     report.accepted = ([("premises", name, data) for name, (_, data) in plan.premises.items()]
                        + [("tenancy", name, data) for _, name, data in plan.tenancies])
     return report
+
+
+def check_upload(upload) -> ImportReport:
+    """``check`` of an uploaded file (``upload``: anything with ``filename`` and ``save(path)``, as a request's
+    file), kept under its own kind of name in a temporary folder removed afterwards. Raises TabularError."""
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / upload_name(upload.filename or "")
+        upload.save(path)
+        return check(path)
 
 
 def store(report: ImportReport) -> tuple[int, int]:

@@ -1,7 +1,5 @@
 import io
-import tempfile
 from contextlib import closing
-from pathlib import Path
 
 from flask import send_file
 from flask.views import MethodView
@@ -101,11 +99,9 @@ class PremisesTenancies(MethodView):
 def import_register(files):
     """Import premises and tenancies from a CSV or XLSX register. Every line is checked first: if any is
     refused, nothing is imported and the 422 lists each line with the column and why."""
-    with closing(files["file"]) as upload, tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / importer.upload_name(upload.filename or "")
-        upload.save(path)
+    with closing(files["file"]) as upload:
         try:
-            report = importer.check(path)
+            report = importer.check_upload(upload)
         except TabularError as exc:
             raise Invalid(str(exc), errors={"files": {"file": [str(exc)]}}) from None
     if not report.ok:

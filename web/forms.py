@@ -25,7 +25,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from core.errors import Conflict, DomainError
-from web.labels import FEATURES, MEASURES, SECTORS, SUB_SECTORS, TASK_STATUSES, WATER_CLASSES, WATER_KINDS
+from web.labels import FEATURES, MEASURES, SECTORS, SUB_SECTORS, TASK_STATUSES, USES, WATER_CLASSES, WATER_KINDS
 
 
 class LoginForm(FlaskForm):
@@ -153,6 +153,51 @@ class EnterpriseForm(FlaskForm):
     longitude = FloatField(_l("Longitude"), validators=[Optional(), NumberRange(-180, 180)])
 
 
+class PremisesForm(FlaskForm):
+    """Premises to register: the landlord is an enterprise (``landlord_enterprise_id`` holds the picker's text
+    until the view resolves it) or a person's name and phone; the premises service decides which is given."""
+
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    address = StringField(_l("Address"), validators=[Optional(), Length(max=300)])
+    zone = StringField(_l("Zone"), validators=[Optional(), Length(max=100)])
+    landlord_enterprise_id = StringField(_l("Landlord enterprise (part of its name, or its credit code)"),
+                                         validators=[Optional(), Length(max=200)])
+    landlord_name = StringField(_l("Landlord's name (a person)"), validators=[Optional(), Length(max=100)])
+    landlord_phone = StringField(_l("Landlord's phone (a person)"), validators=[Optional(), Length(max=40)])
+    use = SelectField(_l("Use"), choices=_choices(USES), validators=[DataRequired()])
+    floors = IntegerField(_l("Floors"), validators=[DataRequired(), NumberRange(1, 200)])
+    area_m2 = FloatField(_l("Floor area (m²)"), validators=[DataRequired()])
+    latitude = FloatField(_l("Latitude"), validators=[Optional(), NumberRange(-90, 90)])
+    longitude = FloatField(_l("Longitude"), validators=[Optional(), NumberRange(-180, 180)])
+
+
+class TenancyForm(FlaskForm):
+    """A tenancy to add; ``enterprise_id`` holds the picker's text until the view resolves it."""
+
+    enterprise_id = StringField(_l("Tenant enterprise (part of its name, or its credit code)"),
+                                validators=[DataRequired(), Length(max=200)])
+    unit = StringField(_l("Unit let (floor, room, bay)"), validators=[DataRequired(), Length(max=100)])
+    start_date = DateField(_l("From"), validators=[DataRequired()])
+    end_date = DateField(_l("To (last day; empty while it runs)"), validators=[Optional()])
+
+
+class EndTenancyForm(FlaskForm):
+    end_date = DateField(_l("Last day of the tenancy"), validators=[DataRequired()])
+
+
+class AgreementForm(FlaskForm):
+    """The agreement's file is judged by its content (``premises.files``), as the API does: no extension check."""
+
+    file = FileField(_l("Signed agreement (PDF, or a photo: JPEG, PNG, WebP, HEIC)"), validators=[FileRequired()])
+    signed_on = DateField(_l("Signed on"), validators=[DataRequired()])
+    expires_on = DateField(_l("Expires on (last day covered)"), validators=[DataRequired()])
+
+
+class PremisesImportForm(FlaskForm):
+    file = FileField(_l("Register of premises and tenancies (CSV or XLSX)"),
+                     validators=[FileRequired(), FileAllowed(["csv", "xlsx"], _l("Give a CSV or XLSX file."))])
+
+
 def form_data(form) -> dict:
     """The form's fields (text stripped, no CSRF token), keyed like the API's schemas."""
     return {name: (field.data or "").strip() if isinstance(field, StringField) else field.data
@@ -188,7 +233,9 @@ def refusal(form, exc: SchemaError | DomainError) -> int:
     if isinstance(exc, SchemaError):
         loose, status = _place_errors(form, exc.messages), 400
     else:
-        loose = _place_errors(form, {exc.field or "": [exc.message]})
+        # Errors the service nests under where the API takes the input (``{"files": {"file": [...]}}``).
+        where = {k: v for errors in exc.errors.values() for k, v in errors.items()} if exc.errors else {}
+        loose = _place_errors(form, where or {exc.field or "": [exc.message]})
         status = 409 if isinstance(exc, Conflict) else 400
     for message in loose:
         flash(message, "error")

@@ -278,6 +278,22 @@ def test_hostile_text_and_many_findings_paginate_with_page_n_of_m(images, tmp_pa
     assert f"Page{total}of" in english or "Page1of" in english
 
 
+@pytest.mark.parametrize("kind", KINDS)
+def test_a_finding_against_another_party_than_the_addressee_names_it(kind, images, tmp_path):
+    """A premises inspection is addressed to the landlord; a finding against a tenant says whom it is against
+    (frozen as ``against``), one against the landlord says nothing more."""
+    tenant = {"name": "鑫达五金加工厂", "credit_code": "91320000MA1YYYYY0X", "party": "tenant"}
+    listed = "results" if kind == "reinspection_opinion" else "findings"
+    doc = content(kind, enterprise={"name": "港城实业有限公司", "address": "港城路9号", "credit_code": ""})
+    doc[listed] = [{**doc[listed][0], "against": None}, {**doc[listed][1], "against": tenant}]
+    zh = flat(pdf_text(render(doc, images, "zh"), tmp_path))
+    assert zh.count("责任单位：") == 1 and "责任单位：鑫达五金加工厂" in zh
+    assert zh.index("第2号问题") < zh.index("责任单位：鑫达五金加工厂")
+    en = " ".join(pdf_text(render(doc, images, "en"), tmp_path).split())
+    assert en.count("Against:") == 1 and "Against: 鑫达五金加工厂" in en
+    assert "责任单位" not in flat(pdf_text(render(content(kind), images, "zh"), tmp_path))  # older contents
+
+
 def test_english_rendering_has_english_titles_and_dates(images, tmp_path):
     for kind in KINDS:
         doc = content(kind)

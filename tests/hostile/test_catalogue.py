@@ -597,12 +597,14 @@ def build(case, world) -> dict:
         if isinstance(generated, bytes):
             kwargs["content_type"] = "application/json"
     if "form" in case or "files" in case:
-        data = {k: _resolve(v, world) for k, v in (case.get("form") or {}).items()}
+        # Field names may hold ids too (a form per tenancy: ``end{tenancy}-end_date``).
+        data = {_resolve(k, world): _resolve(v, world) for k, v in (case.get("form") or {}).items()}
         for field, spec in (case.get("files") or {}).items():
-            data[field] = (io.BytesIO(GENERATORS[spec["generate"]](app)), spec.get("filename", "upload.bin"),
-                           spec.get("mimetype", "application/octet-stream"))
+            data[_resolve(field, world)] = (io.BytesIO(GENERATORS[spec["generate"]](app)),
+                                            spec.get("filename", "upload.bin"),
+                                            spec.get("mimetype", "application/octet-stream"))
         if "csrf" in case:
-            data[case["csrf"]] = world.csrf(role)
+            data[_resolve(case["csrf"], world)] = world.csrf(role)
         kwargs["data"] = data
         kwargs["content_type"] = "multipart/form-data" if case.get("files") else "application/x-www-form-urlencoded"
     if "content_type" in case:

@@ -229,3 +229,33 @@ def test_the_documents_of_a_person_landlord_name_the_landlord_with_the_premises(
             assert unit["name"].startswith("张建国（港城工业园") and unit["address"] == "海滨路12号"
             assert unit["credit_code"] == ""
             assert document.content["inspection"]["domain_zh"] == "出租厂房"
+
+
+def test_the_documents_say_whom_each_finding_is_against_when_not_the_landlord(
+        app, client, make_enterprise, make_premises, make_tenancy, crew):
+    """The record and the order are addressed to the landlord; a tenant's finding names the tenant, frozen in
+    the content (a later change of the tenant's name leaves the document as issued)."""
+    from documents.models import Document
+    from enterprises.models import Enterprise
+    from tests.documents.signing import signatures
+
+    landlord = make_enterprise(name="港城实业有限公司")
+    premises_id = make_premises(landlord=landlord)
+    tenant = make_enterprise(name="鑫达五金加工厂")
+    make_tenancy(premises_id, tenant, unit="2楼", signed=date(2026, 1, 1), expires=date(2027, 12, 31))
+    lead, _, second_id, _ = crew()
+    payload = premises_payload(premises_id, second_inspector_id=second_id, contact_name="王建国",
+                               ended_dt=datetime(2026, 11, 20, 3, 50, tzinfo=UTC).isoformat(),
+                               signatures=signatures())
+    payload["findings"].append(_tenant_finding(tenant))
+    assert _post(client, lead, payload).status_code == 201
+    with app.app_context():
+        db.session.get(Enterprise, tenant).name = "鑫达五金（更名）"
+        db.session.commit()
+        documents = db.session.scalars(sa.select(Document).order_by(Document.id)).all()
+        assert [d.kind for d in documents] == ["inspection_record", "rectification_order"]
+        for document in documents:
+            assert document.content["enterprise"]["name"] == "港城实业有限公司"
+            landlords, tenants = document.content["findings"]
+            assert landlords["against"] is None
+            assert tenants["against"]["name"] == "鑫达五金加工厂" and tenants["against"]["party"] == "tenant"

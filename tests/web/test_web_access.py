@@ -47,6 +47,11 @@ PAGES = [
     ("GET", "/inspections/<int:inspection_id>", INSPECTION_READERS),
     ("GET", "/premises", INSPECTION_READERS),
     ("GET", "/premises/<int:premises_id>", INSPECTION_READERS),
+    ("POST", "/premises", {"safety_manager", "admin"}),
+    ("POST", "/premises/import", {"safety_manager", "admin"}),
+    ("POST", "/premises/<int:premises_id>/tenancies", {"safety_manager", "admin"}),
+    ("POST", "/tenancies/<int:tenancy_id>/end", {"safety_manager", "admin"}),
+    ("POST", "/tenancies/<int:tenancy_id>/agreement", INSPECTION_READERS),  # as the API's PUT of the agreement
     ("GET", "/today", {"inspector"}),
     ("GET", "/water-bodies", WATER_READERS),
     ("GET", "/water-bodies/<int:body_id>", WATER_READERS),
