@@ -224,6 +224,22 @@ def test_inspector_form_fits_a_tablet_with_big_targets(tablet, browser_login, ma
     screenshots(page, f"inspector-form-finding-{orientation}", full_page=False)
 
 
+def test_a_local_item_with_one_long_word_wraps_and_its_section_can_be_gone_through(
+        client, auth, tablet, browser_login, make_enterprise):
+    """An administrator's item may hold a long unbroken string (a code, a URL): it wraps on the tablet instead
+    of pushing the answers off the side, where the section's end could never come into view."""
+    item = {"code": "HC-L-77", "text_zh": "园区自定：" + "A1" * 150, "text_en": "Local: " + "B2" * 150,
+            "category": "thing", "is_major": False, "default_deadline_days": 7}
+    assert client.post("/api/v1/checklists/hazardous_chemicals/items", headers=auth("admin"),
+                       json=item).status_code == 201
+    make_enterprise(name="港城化工有限公司")
+    for portrait in (False, True):
+        page = tablet(portrait=portrait).new_page()
+        browser_login(page, "inspector")
+        fill_inspection(page, "港城化工有限公司", "装卸区警示标志缺失")  # goes through every section
+        assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
+
+
 def test_rectification_with_an_after_photo_downscaled_on_the_device(
         app, client, auth, tablet, browser_login, make_enterprise, photo_api, tmp_path, screenshots):
     """A big camera photo is shrunk to 2048 px on the tablet before upload; before and after show side by side."""
