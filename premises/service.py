@@ -106,8 +106,14 @@ def update(premises: Premises, data: dict) -> Premises:
 
 def lock(premises: Premises) -> None:
     """Hold the premises row until the transaction ends: tenancy changes of one premises run one at a time.
-    (SQLite lets one writer in at a time anyway and ignores the clause.)"""
-    db.session.execute(sa.select(Premises.id).where(Premises.id == premises.id).with_for_update())
+
+    PostgreSQL: ``SELECT … FOR UPDATE``. SQLite ignores that clause, and its driver opens a transaction only at
+    the first write, so reads before it see no lock at all: there the lock is a write to the row (the database's
+    one write lock), taken before the overlap check reads, so a second request waits until the first commits."""
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(sa.update(Premises).where(Premises.id == premises.id).values(id=Premises.id))
+    else:
+        db.session.execute(sa.select(Premises.id).where(Premises.id == premises.id).with_for_update())
 
 
 def of_landlord(enterprise_id: int) -> list[Premises]:
