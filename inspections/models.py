@@ -133,6 +133,9 @@ class Finding(db.Model):
     enterprise_id: Mapped[int | None] = mapped_column(sa.ForeignKey("enterprises.id"))
     premises_id: Mapped[int | None] = mapped_column(sa.ForeignKey("premises.id"), index=True)
     party: Mapped[str | None] = mapped_column(sa.String(10))
+    # The tenancy whose missing or expired agreement the finding is (安全生产法 (2021) 第四十九条第二款): while it is
+    # open, later inspections of the premises add no second one.
+    tenancy_id: Mapped[int | None] = mapped_column(sa.ForeignKey("tenancies.id"), index=True)
     item_code: Mapped[str | None] = mapped_column(sa.String(40))
     # The rule broken, copied from the checklist item when the finding is made: number (安监总管三〔2017〕121号),
     # name, version and clause, so the finding and its documents cite it whatever the checklist becomes.

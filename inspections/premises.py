@@ -64,11 +64,13 @@ def parties(findings: list[dict], premises: Premises | None, inspected_enterpris
 def missing_agreements(premises: Premises, found_on: date, findings: list[dict]) -> list[tuple[Tenancy, str]]:
     """The tenancies in force on ``found_on`` without an agreement covering that day, each with the finding's
     description; none when the inspector recorded a finding on ``AGREEMENT_ITEM`` against the landlord (it
-    stands for the building)."""
+    stands for the building), and not those whose earlier such finding is still open (one hazard, one finding)."""
     if any(f.get("item_code") == AGREEMENT_ITEM and (f.get("party") or "landlord") == "landlord" for f in findings):
         return []
-    return [(tenancy, _description(tenancy, found_on)) for tenancy in premises.tenancies_on(found_on)
-            if not tenancy.agreement_valid(found_on)]
+    missing = [tenancy for tenancy in premises.tenancies_on(found_on) if not tenancy.agreement_valid(found_on)]
+    still_open = set(db.session.scalars(sa.select(Finding.tenancy_id).where(
+        Finding.tenancy_id.in_([tenancy.id for tenancy in missing]), Finding.status != "verified")))
+    return [(tenancy, _description(tenancy, found_on)) for tenancy in missing if tenancy.id not in still_open]
 
 
 def _description(tenancy: Tenancy, found_on: date) -> str:

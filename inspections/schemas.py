@@ -188,6 +188,8 @@ class FindingSchema(FindingCreateSchema):
     enterprise_id = fields.Integer(dump_only=True, allow_none=True, metadata={
         "description": "whom the finding is against; none for a person landlord of premises"})
     premises_id = fields.Integer(dump_only=True, allow_none=True)
+    tenancy_id = fields.Integer(dump_only=True, allow_none=True, metadata={
+        "description": "the tenancy whose missing or expired work safety management agreement the finding is"})
     party_name = _text(dump_only=True, metadata={"description": "whom the finding is against, by name"})
     domain = _text(dump_only=True)
     status = _text(dump_only=True)

@@ -217,9 +217,10 @@ def _missing_agreements(inspection: Inspection, premises, data: dict, found_on: 
     item = items.get(premises_inspection.AGREEMENT_ITEM)
     cited = basis(item) if item is not None else premises_inspection.AGREEMENT_BASIS
     deadline = _deadline({"deadline": None}, "general", found_on, item)
-    for _tenancy, description in premises_inspection.missing_agreements(premises, found_on, data["findings"]):
+    for tenancy, description in premises_inspection.missing_agreements(premises, found_on, data["findings"]):
         inspection.findings.append(Finding(
             enterprise_id=premises.landlord_enterprise_id, premises_id=premises.id, party="landlord", item_code=None,
+            tenancy_id=tenancy.id,
             **cited, description=description, category="management", severity="general", deadline=deadline,
             found_dt=data["inspected_dt"], photo_links=[],
             events=[FindingEvent(action="created", to_status="open", actor_id=inspection.inspector_id)]))

@@ -169,6 +169,21 @@ def test_a_retry_adds_no_second_agreement_finding(app, client, auth, shared_buil
     assert _count(app, Finding) == 3  # the hydrant and the two agreements
 
 
+def test_an_open_agreement_finding_is_not_found_again_by_the_next_inspection(app, client, auth, shared_building):
+    premises_id, units = shared_building
+    headers = auth("inspector")
+    first = _agreement_findings(_post(client, headers, premises_payload(premises_id)).json)
+    assert [f["tenancy_id"] for f in first] == [units["1楼A区"], units["1楼B区"]]
+    again = _post(client, headers, premises_payload(premises_id))
+    assert again.status_code == 201 and _agreement_findings(again.json) == []  # still open: the same hazard
+    with app.app_context():  # the first is closed (verified) while the register still shows no agreement
+        db.session.get(Finding, first[0]["id"]).status = "verified"
+        db.session.commit()
+    third = _post(client, headers, premises_payload(premises_id))
+    assert [f["tenancy_id"] for f in _agreement_findings(third.json)] == [units["1楼A区"]]
+    assert _count(app, Finding) == 3 + 1 + 1 + 1  # each inspection's hydrant, and three agreement findings
+
+
 def test_the_inspectors_own_finding_on_the_agreement_item_stands_for_the_building(client, auth, shared_building):
     premises_id, _ = shared_building
     payload = premises_payload(premises_id, checklist=[{"item_code": "PRM-G-09", "result": "failed"}], findings=[
