@@ -1,4 +1,4 @@
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from core.api import ID, Boolean
 from core.text import Text
@@ -17,12 +17,27 @@ class ChecklistItemSchema(Schema):
     clause = Text(load_default="", validate=validate.Length(max=100))
     part = Text(load_default="", validate=validate.Length(max=40),
                 metadata={"description": "the code of the standard's part (section) the item belongs to"})
-    standard = Text(dump_only=True, metadata={"description": "the document the item cites"})
+    standard = Text(load_default="", validate=validate.Length(max=100), metadata={
+        "description": "the document the item cites (for a local item: the zone's rule, e.g. 港区安全生产检查规定); "
+                       "required with a clause"})
     citation_zh = fields.Method("_citation_zh", dump_only=True,
                                 metadata={"description": "《short name》（number）clause"})
     citation_en = fields.Method("_citation_en", dump_only=True)
     default_deadline_days = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(1, 365))
     is_local = Boolean(dump_only=True)
+
+    @validates_schema
+    def _local_rules(self, data, **_):
+        """A local item is a general hazard (major hazards are those of the determination standards), and a
+        clause is cited with the document it belongs to, never bare."""
+        errors = {}
+        if data.get("is_major"):
+            errors["is_major"] = ["a local item is a general hazard: major hazards are the determination "
+                                  "standard's items"]
+        if data.get("clause") and not data.get("standard"):
+            errors["standard"] = ["name the document the clause is of"]
+        if errors:
+            raise ValidationError(errors)
 
     def _citation_zh(self, item) -> str:
         return cite(item.standard, item.clause, "zh")

@@ -115,7 +115,7 @@ def basis(item) -> dict:
     """What a finding on checklist ``item`` cites: ``{"standard", "standard_title", "standard_version",
     "clause"}``; an item citing another document than its version's standard (a law's article) names that
     document in place of the title. All empty for a finding on no item."""
-    if item is None:
+    if item is None or (item.is_local and not item.standard):  # a local item cites only a document it names
         return {"standard": "", "standard_title": "", "standard_version": "", "clause": ""}
     version = item.checklist_version
     standard = item.standard or version.standard

@@ -120,3 +120,26 @@ def test_a_local_item_goes_into_one_of_the_standards_parts_or_none(client, auth)
     assert added.status_code == 201 and added.json["part"] == "law"
     flat = client.post("/api/v1/checklists/gas/items", headers=headers, json=item | {"code": "GAS-L-09", "part": "x"})
     assert flat.status_code == 422 and "no parts" in flat.json["errors"]["json"]["part"][0]
+
+
+def test_a_local_item_is_general_and_cites_its_own_document_never_a_bare_clause(client, auth, make_enterprise):
+    headers = auth("admin")
+    item = {"code": "PRM-L-01", "text_zh": "园区自定：厂房内电动自行车充电", "text_en": "Local: e-bikes charged inside",
+            "category": "thing", "is_major": False, "default_deadline_days": 3, "clause": "第十二条"}
+    bare = client.post("/api/v1/checklists/premises/items", headers=headers, json=item | {"is_major": True})
+    assert bare.status_code == 422
+    assert set(bare.json["errors"]["json"]) == {"is_major", "standard"}
+    added = client.post("/api/v1/checklists/premises/items", headers=headers,
+                        json=item | {"standard": "港区出租厂房安全管理规定"})
+    assert added.status_code == 201
+    assert added.json["citation_zh"] == "《港区出租厂房安全管理规定》第十二条"
+    assert added.json["citation_en"] == "港区出租厂房安全管理规定, Art. 12"
+    plain = client.post("/api/v1/checklists/gas/items", headers=headers, json={
+        "code": "GAS-L-01", "text_zh": "园区自定：瓶装液化气钢瓶露天暴晒", "text_en": "Local: cylinders in the sun",
+        "category": "thing", "is_major": False})
+    assert plain.status_code == 201 and plain.json["citation_zh"] == ""
+    payload = inspection_payload(make_enterprise(sector="town_gas"), domain="gas",
+                                 checklist=[{"item_code": "GAS-L-01", "result": "failed"}],
+                                 findings=[{"item_code": "GAS-L-01", "description": "钢瓶暴晒", "category": "thing"}])
+    finding = client.post("/api/v1/inspections", headers=auth("inspector"), json=payload).json["findings"][0]
+    assert (finding["standard"], finding["clause"], finding["citation_zh"]) == ("", "", "")  # not the 建城规's
