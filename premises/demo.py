@@ -54,14 +54,23 @@ def _inspect(premises, days_ago: int, crew: tuple[int, int], findings: list[dict
         "client_id": uuid.uuid5(uuid.NAMESPACE_URL, f"demo-premises-{premises.id}-{days_ago}"), "enterprise_id": None,
         "premises_id": premises.id, "domain": "premises", "inspected_dt": moment, "ended_dt": ended,
         "location": f"{premises.name}公共区域", "latitude": premises.latitude, "longitude": premises.longitude,
-        "notes": "", "second_inspector_id": crew[1], "contact_name": "周国强", "contact_title": "厂房管理负责人",
-        "contact_phone": "0512-55501234", "signatures": signatures(ended) if signatures else [],
+        "notes": "", "second_inspector_id": crew[1], **_person_in_charge(premises),
+        "signatures": signatures(ended) if signatures else [],
         "checklist": [{"item_code": code, "result": "failed"} for code in checklist],
         "findings": [{"item_code": None, "severity": None, "deadline": None, "responsible_person": "",
                       "photo_ids": [], "party": "landlord", "enterprise_id": None} | f for f in findings],
     }
     inspection, _ = inspections.record(data, crew[0])
     return inspection
+
+
+def _person_in_charge(premises) -> dict:
+    """Who answers for the landlord on site: the landlord enterprise's contact, or the landlord in person."""
+    landlord = premises.landlord_enterprise
+    if landlord is not None:
+        return {"contact_name": landlord.contact_name, "contact_title": "厂房管理负责人",
+                "contact_phone": landlord.contact_phone}
+    return {"contact_name": premises.landlord_name, "contact_title": "出租人", "contact_phone": premises.landlord_phone}
 
 
 def seed(users: dict[str, int], credit_code: Callable[[int], str], signatures: Callable) -> str:
