@@ -11,7 +11,8 @@ class EnterpriseCreateSchema(Schema):
     name = Text(required=True, validate=[validate.Length(min=1, max=200), NOT_BLANK])
     credit_code = Text(required=True)
     sector = Text(required=True, validate=validate.OneOf(SECTORS))
-    sub_sector = Text(load_default="", validate=validate.OneOf(("", *SUB_SECTORS)), metadata={
+    sub_sector = Text(load_default="", validate=validate.OneOf(
+        ("", *SUB_SECTORS), error=f"must be one of {', '.join(SUB_SECTORS)}, or empty (not recorded)"), metadata={
         "description": "the industry sub-sector, which decides the parts of the industry-and-trade checklist that "
                        "apply (工贸企业重大事故隐患判定标准); empty: not recorded, every part applies"})
     features = fields.List(Text(validate=validate.OneOf(FEATURES)), load_default=list, metadata={

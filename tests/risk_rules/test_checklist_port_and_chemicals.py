@@ -57,8 +57,8 @@ def test_port_clauses_are_articles_or_paragraphs_that_were_read(port):
 def test_port_items_are_cited_with_the_short_name_and_english_number():
     assert cite(PDG, "第三条第二款") == f"《港口危险货物安全管理规定》（{PDG}）第三条第二款"
     assert cite(PDG, "第二十七条", "en") == (
-        "Port Hazardous Goods Safety Provisions (MOT Order No. 27 of 2017, amended 2019 and 2023), Art. 27"
-    )
+        "Provisions on the Safety Management of Hazardous Goods at Ports (MOT Order No. 27 of 2017, amended 2019 "
+        "and 2023), Art. 27")
 
 
 @pytest.mark.parametrize(
