@@ -238,7 +238,7 @@ def record(data: dict, inspector_id: int) -> tuple[Inspection, bool]:
     if existing is not None:
         return existing, False
     if data.get("premises_id") is not None:
-        premises_service.get(data["premises_id"])
+        premises_service.get(data["premises_id"], "premises_id")
     else:
         enterprises.get(data["enterprise_id"])
     try:

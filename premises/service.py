@@ -28,10 +28,11 @@ _TENANCY_AUDITED = ("enterprise_id", "unit", "start_date", "end_date", "agreemen
 
 # -- premises -------------------------------------------------------------------------------------------------
 
-def get(premises_id: int) -> Premises:
+def get(premises_id: int, field: str | None = None) -> Premises:
+    """The premises; ``NotFound`` (404), naming ``field`` of the request body when given."""
     premises = db.session.get(Premises, premises_id)
     if premises is None:
-        raise NotFound(f"premises {premises_id} does not exist")
+        raise NotFound(f"premises {premises_id} does not exist", field=field)
     return premises
 
 
