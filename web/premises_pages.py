@@ -256,18 +256,12 @@ def add_tenancy(premises_id):
     """Let a unit to an enterprise with the API's checks; an overlap is refused (409) naming the tenancy there."""
     found = _premises(premises_id)
     form = TenancyForm(prefix="ten")
-    if not form.validate_on_submit():
-        flash(_("Please correct the marked fields."), "error")
-        return _premises_page(found, {"tenancy": form}, 400)
-    try:
+
+    def let():
         tenant = pick_enterprise(form.enterprise_id)
         premises_service.add_tenancy(found, TenancyCreateSchema().load(_api_values(form, enterprise_id=tenant)))
-    except (ValidationError, DomainError) as exc:
-        db.session.rollback()
-        return _premises_page(_premises(premises_id), {"tenancy": form}, refusal(form, exc))
-    db.session.commit()
-    flash(_("Tenancy added."), "success")
-    return redirect(url_for("web.premises", premises_id=premises_id, _anchor="tenants"))
+
+    return _tenancy_post(found, "tenancy", form, let, _("Tenancy added."))
 
 
 @bp.route("/tenancies/<int:tenancy_id>/end", methods=["POST"])
@@ -276,18 +270,8 @@ def end_tenancy(tenancy_id):
     """End a tenancy on a day (the API's PATCH with ``end_date``), checked again like the API."""
     tenancy = _tenancy(tenancy_id)
     form = end_form(tenancy)
-    premises_id = tenancy.premises_id
-    if not form.validate_on_submit():
-        flash(_("Please correct the marked fields."), "error")
-        return _premises_page(tenancy.premises, {("end", tenancy_id): form}, 400)
-    try:
-        premises_service.update_tenancy(tenancy, TenancyUpdateSchema().load(_api_values(form)))
-    except (ValidationError, DomainError) as exc:
-        db.session.rollback()
-        return _premises_page(_premises(premises_id), {("end", tenancy_id): form}, refusal(form, exc))
-    db.session.commit()
-    flash(_("Tenancy ended."), "success")
-    return redirect(url_for("web.premises", premises_id=premises_id, _anchor="tenants"))
+    return _tenancy_post(tenancy.premises, ("end", tenancy_id), form, lambda: premises_service.update_tenancy(
+        tenancy, TenancyUpdateSchema().load(_api_values(form))), _("Tenancy ended."))
 
 
 @bp.route("/tenancies/<int:tenancy_id>/agreement", methods=["POST"])
@@ -296,20 +280,31 @@ def upload_agreement(tenancy_id):
     """Record the tenancy's agreement: its file (checked by content) and dates, as the API's PUT."""
     tenancy = _tenancy(tenancy_id)
     form = agreement_form(tenancy)
-    premises_id = tenancy.premises_id
-    if not form.validate_on_submit():
-        flash(_("Please correct the marked fields."), "error")
-        return _premises_page(tenancy.premises, {("agreement", tenancy_id): form}, 400)
-    try:
+
+    def record():
         dates = AgreementDatesSchema().load({key: value for key, value in _api_values(form).items()
                                              if key != "file"})
         premises_service.set_agreement(tenancy, dates["signed_on"], dates["expires_on"], form.file.data.read(),
                                        current_user.id)
+
+    return _tenancy_post(tenancy.premises, ("agreement", tenancy_id), form, record, _("Agreement recorded."))
+
+
+def _tenancy_post(found: Premises, key, form, action, done: str):
+    """One form posted on a premises page: ``action()`` runs the API's checks and the service; a refusal shows
+    the page again with ``form`` (under ``key``) keeping what was typed and marking the field, a success is
+    committed and goes back to the tenants."""
+    premises_id = found.id
+    if not form.validate_on_submit():
+        flash(_("Please correct the marked fields."), "error")
+        return _premises_page(found, {key: form}, 400)
+    try:
+        action()
     except (ValidationError, DomainError) as exc:
         db.session.rollback()
-        return _premises_page(_premises(premises_id), {("agreement", tenancy_id): form}, refusal(form, exc))
+        return _premises_page(_premises(premises_id), {key: form}, refusal(form, exc))
     db.session.commit()
-    flash(_("Agreement recorded."), "success")
+    flash(done, "success")
     return redirect(url_for("web.premises", premises_id=premises_id, _anchor="tenants"))
 
 
