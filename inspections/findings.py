@@ -57,9 +57,26 @@ def search(status=None, severity=None, enterprise_id=None, domain=None, overdue=
     return query
 
 
-def _log(finding: Finding, action: str, actor_id: int, note: str = "", from_status: str | None = None):
+def _log(finding: Finding, action: str, actor_id: int, note: str = "", from_status: str | None = None,
+         client_id: str | None = None):
     finding.events.append(FindingEvent(action=action, from_status=from_status or finding.status,
-                                       to_status=finding.status, actor_id=actor_id, note=note))
+                                       to_status=finding.status, actor_id=actor_id, note=note, client_id=client_id))
+
+
+def replayed(finding_id: int, client_id: str, actions: tuple[str, ...], actor_id: int, note: str) -> Finding | None:
+    """The finding a request with ``client_id`` already changed, or ``None`` when no event carries that id.
+
+    A tablet's outbox resends a rectification, verification or extension request until it has the answer, each
+    time with the id it made for that submission (as inspections do with theirs): the resent copy is that same
+    request when its event is of ``finding_id``, by ``actor_id``, one of ``actions`` with the same ``note``, and
+    is then answered with the finding as it is now, nothing stored again. ``Conflict`` (409, at ``client_id``)
+    when the id was used for anything else."""
+    event = db.session.scalar(sa.select(FindingEvent).where(FindingEvent.client_id == client_id))
+    if event is None:
+        return None
+    if (event.finding_id, event.actor_id, event.note) != (finding_id, actor_id, note) or event.action not in actions:
+        raise Conflict(_l("client_id %(id)s was already used for another request", id=client_id), field="client_id")
+    return db.session.get(Finding, finding_id)
 
 
 def submitter_id(finding: Finding) -> int | None:
@@ -69,14 +86,15 @@ def submitter_id(finding: Finding) -> int | None:
     return submitted[-1].actor_id if submitted else None
 
 
-def transition(finding: Finding, action: str, actor_id: int, note: str = "", on_site: bool = False) -> Finding:
+def transition(finding: Finding, action: str, actor_id: int, note: str = "", on_site: bool = False,
+               client_id: str | None = None) -> Finding:
     """Move ``finding`` by ``action`` (``TRANSITIONS``), with history, audit entry and card re-evaluation; flush
     only. Raises ``Conflict`` (409) for a move its status does not allow, and ``Forbidden`` (403) when the actor
     who submitted the rectification tries to verify or reject it, whatever roles they hold: a rectification is
     checked by someone other than who reported it done (issue 13, "closing rules that follow the procedure").
     A major hazard is verified only ``on_site``, by a re-inspection that issues its 整改复查意见书
     (``documents.service.reinspect``; 安全生产事故隐患排查治理暂行规定 第二十二条): otherwise ``Invalid`` (422)
-    at ``reinspection_id``."""
+    at ``reinspection_id``. ``client_id`` is kept on the event (:func:`replayed`)."""
     target = TRANSITIONS.get((finding.status, action))
     if target is None:
         raise Conflict(_l("a finding in status '%(status)s' cannot be %(action)s", status=finding.status,
@@ -90,7 +108,7 @@ def transition(finding: Finding, action: str, actor_id: int, note: str = "", on_
     before = audit.snapshot(finding, _AUDITED)
     previous, finding.status = finding.status, target
     finding.closed_dt = utcnow() if target == "verified" else None
-    _log(finding, action, actor_id, note, from_status=previous)
+    _log(finding, action, actor_id, note, from_status=previous, client_id=client_id)
     db.session.flush()
     audit.record(f"finding.{action}", finding, before, audit.snapshot(finding, _AUDITED), actor_id)
     cards.reevaluate([finding.enterprise_id])
@@ -119,8 +137,10 @@ def _extension_problem(finding: Finding, new_deadline: date):
     return None
 
 
-def request_extension(finding: Finding, new_deadline: date, reason: str, actor_id: int) -> ExtensionRequest:
-    """Ask for ``new_deadline``: after the current deadline and today, within ``deadline_limits``."""
+def request_extension(finding: Finding, new_deadline: date, reason: str, actor_id: int,
+                      client_id: str | None = None) -> ExtensionRequest:
+    """Ask for ``new_deadline``: after the current deadline and today, within ``deadline_limits``; ``client_id``
+    is kept on the event (:func:`replayed`)."""
     if finding.status == "verified":
         raise Conflict(_l("a closed finding needs no extension"))
     problem = _extension_problem(finding, new_deadline)
@@ -131,7 +151,7 @@ def request_extension(finding: Finding, new_deadline: date, reason: str, actor_i
     extension = ExtensionRequest(requested_deadline=new_deadline, previous_deadline=finding.deadline,
                                  reason=reason, requested_by_id=actor_id)
     finding.extensions.append(extension)
-    _log(finding, "extension_requested", actor_id, reason)
+    _log(finding, "extension_requested", actor_id, reason, client_id=client_id)
     db.session.flush()
     audit.record("extension.requested", extension, None, {"finding_id": finding.id,
                                                           "requested_deadline": new_deadline.isoformat()})

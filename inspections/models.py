@@ -211,6 +211,9 @@ class FindingEvent(db.Model):
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     note: Mapped[str] = mapped_column(sa.Text, default="")
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The request's own id (a tablet's outbox makes one per submission): a resent rectification, verification or
+    # extension request finds its event and is answered with the finding instead of being stored again.
+    client_id: Mapped[str | None] = mapped_column(sa.String(36), unique=True)
 
     actor: Mapped[User | None] = relationship(lazy="joined")
 

@@ -241,13 +241,23 @@ class FindingQuerySchema(Schema):
     found_to = fields.Date(validate=within_years, metadata={"description": "found on or before this local date"})
 
 
+def _request_id():
+    """An optional UUID a client makes once per submission: resending it returns the finding, nothing is stored
+    twice (``inspections.findings.replayed``)."""
+    return fields.UUID(load_default=None, allow_none=True, metadata={
+        "description": "UUID made by the client for this submission; resending it returns the finding as it is, "
+                       "without storing anything again (409 if it was used for another request)"})
+
+
 class RectificationSchema(Schema):
+    client_id = _request_id()
     note = _text(required=True, validate=validate.Length(min=1, max=5000))
     photo_ids = fields.List(fields.Integer(strict=True, validate=ID), load_default=list,
                             validate=validate.Length(max=20), metadata={"description": "uploaded 'after' photos"})
 
 
 class VerificationSchema(Schema):
+    client_id = _request_id()
     accepted = Boolean(required=True)
     note = _text(load_default="", validate=validate.Length(max=5000))
     reinspection_id = fields.Integer(load_default=None, allow_none=True, strict=True, validate=ID, metadata={
@@ -261,6 +271,7 @@ class VerificationSchema(Schema):
 
 
 class ExtensionCreateSchema(Schema):
+    client_id = _request_id()
     new_deadline = fields.Date(required=True)
     reason = _text(required=True, validate=validate.Length(min=1, max=5000))
 
