@@ -33,7 +33,8 @@ from web.i18n import current_language
 
 STATIC = Path(__file__).parent / "static"
 # Static files the service worker keeps for offline use (the app shell).
-SHELL_ASSETS = ("app.css", "app.js", "outbox.js", "photos.js", "signpad.js", "inspect.js", "alerts.js", "icon.svg")
+SHELL_ASSETS = ("app.css", "app.js", "outbox.js", "photos.js", "signpad.js", "inspect.js", "alerts.js",
+                "offline-forms.js", "icon.svg")
 
 
 @cache
@@ -56,6 +57,7 @@ def js_strings() -> dict:
     return {
         "offline": _("No signal: work is saved on this tablet and sent when the connection returns."),
         "online": _("Connected."),
+        "stale_copy": _("No connection: this is the copy of this page kept on %(time)s; it may be out of date."),
         "queued": _("Saved on this tablet, waiting to send"),
         "uploading": _("Uploading photos"),
         "queued_short": _("To send:"),
@@ -66,6 +68,12 @@ def js_strings() -> dict:
         "retry": _("Retry now"),
         "discard": _("Discard"),
         "discard_confirm": _("Discard this inspection from the tablet? It has not been sent."),
+        "discard_confirm_finding": _("Discard this from the tablet? It has not been stored; what you entered "
+                                     "goes back into the form."),
+        "refused_403": _("Not accepted: you may not do this."),
+        "refused_409": _("Not accepted: it clashes with what is stored now (for example someone else already "
+                         "verified the finding)."),
+        "refused_422": _("Not accepted: something sent is not valid."),
         "queue_empty": _("Nothing waiting to be sent."),
         "remove_photo": _("Remove photo"),
         "photo_failed": _("This photo could not be read."),

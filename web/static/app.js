@@ -78,6 +78,19 @@
       banner.hidden = false;
     }
   }
+  /* A page the service worker answered from the copy kept at an earlier visit (no signal): say so, with the
+     time it was kept on the zone's clock in the page's language; the messages of that visit are not news. */
+  if (body.dataset.cachedAt) {
+    const when = new Date(Number(body.dataset.cachedAt)).toLocaleString(
+      document.documentElement.lang, {timeZone: body.dataset.timezone, dateStyle: "medium", timeStyle: "short"});
+    document.querySelectorAll("main .flash").forEach((message) => message.remove());
+    const notice = el("p", "flash flash-info stale-notice", t("stale_copy", {time: when}));
+    notice.id = "stale-notice";
+    notice.setAttribute("role", "status");
+    const main = document.getElementById("main");
+    if (main) main.prepend(notice);
+  }
+
   window.addEventListener("online", showNetwork);
   window.addEventListener("offline", showNetwork);
   showNetwork();

@@ -1,4 +1,6 @@
-/* The outbox: inspections (with their photo blobs) wait in IndexedDB until the server has them.
+/* The outbox: inspections (with their photo blobs) wait in IndexedDB until the server has them, and so do a
+   finding's rectification, verification and extension request made on its page (offline-forms.js: items of
+   kind "finding", whose payload carries its own client_id and whose photos are the payload's photo_ids).
 
    Sending is the only way an inspection reaches the server, online or not, so there is one path to test.
    A retry never duplicates: the inspection keeps the client_id made when its form was started, the same bytes
@@ -17,6 +19,7 @@
   const body = document.body;
   const user = Number(body.dataset.user);
   const listeners = [];
+  const REFUSALS = {403: "refused_403", 409: "refused_409", 422: "refused_422"};
   let syncing = false;
 
   function openDb() {
@@ -88,10 +91,13 @@
     }
   }
 
+  /** Why the server refused, in the page's language: what the status means for a queued item (409: someone
+      changed it first), then the server's own words (in the page's language too where it has them). */
   function messageOf(response, data) {
-    if (!data) return String(response.status);
+    const why = REFUSALS[response.status] ? `${App.t(REFUSALS[response.status])} ` : "";
+    if (!data) return `${why}(${response.status})`;
     const fields = data.errors ? JSON.stringify(data.errors.json || data.errors) : "";
-    return `${response.status} ${data.message || ""} ${fields}`.trim();
+    return `${why}${response.status} ${data.message || ""} ${fields}`.trim();
   }
 
   async function failure(kind, response) {
@@ -121,14 +127,16 @@
   }
 
   /** The photo ids a refusal names entry by entry, where they sat in the payload: the server nests its
-      reasons as errors.json.findings[i].photo_ids[j] (a list there instead is about the whole list). */
+      reasons as errors.json.findings[i].photo_ids[j] for an inspection, errors.json.photo_ids[j] for a finding's
+      rectification (a list there instead is about the whole list). */
   function refusedPhotoIds(body, payload) {
-    const findings = (((body || {}).errors || {}).json || {}).findings || {};
+    const json = ((body || {}).errors || {}).json || {};
+    const findings = payload.findings ? (json.findings || {}) : {0: {photo_ids: json.photo_ids}};
     const ids = [];
     for (const [i, errors] of Object.entries(findings)) {
       const refused = (errors || {}).photo_ids;
       if (!refused || Array.isArray(refused)) continue;
-      const sent = (payload.findings[Number(i)] || {}).photo_ids || [];
+      const sent = ((payload.findings || [payload])[Number(i)] || {}).photo_ids || [];
       Object.keys(refused).forEach((j) => { if (sent[Number(j)]) ids.push(sent[Number(j)]); });
     }
     return ids;
@@ -161,9 +169,12 @@
 
   function payloadOf(item, photos) {
     const payload = JSON.parse(JSON.stringify(item.payload));
-    payload.findings.forEach((finding, index) => {
-      finding.photo_ids = photos.filter((p) => p.finding === index && p.id > 0).map((p) => p.id);
-    });
+    const ids = (index) => photos.filter((p) => p.finding === index && p.id > 0).map((p) => p.id);
+    if (item.kind === "finding") {
+      if (photos.length) payload.photo_ids = ids(0);
+    } else {
+      payload.findings.forEach((finding, index) => { finding.photo_ids = ids(index); });
+    }
     return payload;
   }
 
@@ -189,8 +200,10 @@
       }
     }
     item.state = "sent";
-    item.inspection_id = stored.id;
-    item.finding_ids = (stored.findings || []).map((f) => f.id);
+    if (item.kind !== "finding") {  // a finding's item already knows its finding (and its page, item.href)
+      item.inspection_id = stored.id;
+      item.finding_ids = (stored.findings || []).map((f) => f.id);
+    }
     item.sent = Date.now();
     item.error = "";
     item.photos = photos.map((p) => ({finding: p.finding, id: p.id, name: p.name}));  // blobs no longer needed
@@ -247,7 +260,7 @@
                   rejected: "rejected", login: "login"};
 
   async function render() {
-    const items = (await all()).sort((a, b) => b.created - a.created);
+    let items = (await all()).sort((a, b) => b.created - a.created);
     const counter = document.getElementById("outbox-count");
     if (counter) {  // on every page: how many inspections are still on this tablet
       const waiting = items.filter((item) => item.state !== "sent").length;
@@ -256,6 +269,9 @@
     }
     const list = document.getElementById("outbox");
     if (!list) return;
+    if (list.dataset.finding) {  // a finding's page lists what waits for that finding only
+      items = items.filter((item) => String(item.finding_id) === list.dataset.finding);
+    }
     if (!items.length) {
       list.replaceChildren(App.el("li", "empty", App.t("queue_empty")));
       return;
@@ -266,10 +282,12 @@
       li.dataset.state = item.state;
       const main = App.el("div", "row-main");
       const name = App.el("strong", "", item.summary.enterprise);
-      if (item.state === "sent" && item.inspection_id && list.dataset.inspectionUrl) {
-        // The server's answer named the stored inspection: its page (with its documents) is one tap away.
+      const stored = item.state === "sent" && item.inspection_id && list.dataset.inspectionUrl;
+      if (item.href || stored) {
+        // The server's answer named the stored inspection: its page (with its documents) is one tap away; a
+        // finding's item links to its finding.
         const link = App.el("a", "inspection-link");
-        link.href = list.dataset.inspectionUrl.replace(/\/0$/, `/${item.inspection_id}`);
+        link.href = item.href || list.dataset.inspectionUrl.replace(/\/0$/, `/${item.inspection_id}`);
         link.appendChild(name);
         main.appendChild(link);
       } else {
@@ -315,7 +333,7 @@
         const discard = App.el("button", "btn btn-danger", App.t("discard"));
         discard.type = "button";
         discard.addEventListener("click", async () => {
-          if (window.confirm(App.t("discard_confirm"))) {
+          if (window.confirm(App.t(item.kind === "finding" ? "discard_confirm_finding" : "discard_confirm"))) {
             await remove(item.client_id);
             notify();
           }
