@@ -83,12 +83,14 @@
   if (body.dataset.cachedAt) {
     const when = new Date(Number(body.dataset.cachedAt)).toLocaleString(
       document.documentElement.lang, {timeZone: body.dataset.timezone, dateStyle: "medium", timeStyle: "short"});
-    document.querySelectorAll("main .flash").forEach((message) => message.remove());
+    const main = document.getElementById("main");
     const notice = el("p", "flash flash-info stale-notice", t("stale_copy", {time: when}));
     notice.id = "stale-notice";
     notice.setAttribute("role", "status");
-    const main = document.getElementById("main");
-    if (main) main.prepend(notice);
+    if (main) {
+      main.querySelectorAll(":scope > .flash").forEach((message) => message.remove());  // the server's, then
+      main.prepend(notice);
+    }
   }
 
   window.addEventListener("online", showNetwork);

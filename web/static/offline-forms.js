@@ -5,7 +5,8 @@
 
    A form with an unsent item of its own stays hidden (its item is listed above it, with what was entered), so
    nobody sends the same work twice by hand; discarding the item brings the form back filled with it. When an
-   item of this finding is stored, the page reloads to show the finding as it is now. */
+   item of this finding is stored, the page reloads to show the finding as it is now, with the form's message
+   (its data-sent, or data-sent-accept / data-sent-reject), as the pages say it after a post. */
 (function () {
   "use strict";
   const list = document.getElementById("outbox");
@@ -13,6 +14,7 @@
   if (!list || !list.dataset.finding || !window.Outbox) return;
   const findingId = Number(list.dataset.finding);
   const panel = list.closest("section");
+  const SENT = "finding-sent";  // sessionStorage: the message to show once the page has reloaded
   let known = new Map();  // client_id -> item, as last seen
 
   function field(form, name) {
@@ -36,9 +38,23 @@
   }
 
   function showError(form, text) {
-    const box = form.querySelector(".queue-error");
+    let box = form.querySelector(".queue-error");
+    if (!box && !text) return;
+    if (!box) {
+      box = App.el("p", "flash flash-error queue-error");
+      box.setAttribute("role", "alert");
+      form.querySelector("button[type=submit]").before(box);
+    }
     box.textContent = text || "";
     box.hidden = !text;
+  }
+
+  /** What the page says once ``item`` is stored (the same words as after the form's post). */
+  function sentMessage(item) {
+    const form = forms.find((f) => f.dataset.queue === item.form);
+    if (!form) return "";
+    if (item.payload.accepted === undefined) return form.dataset.sent;
+    return item.payload.accepted ? form.dataset.sentAccept : form.dataset.sentReject;
   }
 
   async function submit(event) {
@@ -98,6 +114,7 @@
     for (const [clientId, before] of known) {
       const after = now.get(clientId);
       if (before.state !== "sent" && after && after.state === "sent") {
+        sessionStorage.setItem(SENT, sentMessage(after));
         window.location.reload();  // stored: the page shows the finding as it is now
         return;
       }
@@ -112,13 +129,14 @@
     panel.hidden = !items.length;
   }
 
-  forms.forEach((form) => {
-    const box = App.el("p", "flash flash-error queue-error");
-    box.hidden = true;
-    box.setAttribute("role", "alert");
-    form.querySelector("button[type=submit]").before(box);
-    form.addEventListener("submit", submit);
-  });
+  const sent = sessionStorage.getItem(SENT);
+  sessionStorage.removeItem(SENT);
+  if (sent) {
+    const message = App.el("p", "flash flash-success", sent);
+    message.setAttribute("role", "status");
+    document.getElementById("main").prepend(message);
+  }
+  forms.forEach((form) => form.addEventListener("submit", submit));
   Outbox.onChange(update);
   update();
 })();
