@@ -77,11 +77,17 @@ def test_a_visited_page_opens_offline_marked_stale_and_never_for_the_next_user(
     context = tablet(viewport=TABLET)
     page = context.new_page()
     browser_login(page, "inspector")
-    visit_kept(page, f"/findings/{finding_id}")
-    visit_kept(page, "/findings")
-    assert page.locator("#stale-notice").count() == 0  # fresh from the server: no notice
+    with app.app_context():
+        enterprise_id = db.session.get(Finding, finding_id).enterprise_id
+    visited = [f"/enterprises/{enterprise_id}", "/today", "/findings", f"/findings/{finding_id}"]
+    for path in visited:
+        visit_kept(page, path)
+        assert page.locator("#stale-notice").count() == 0  # fresh from the server: no notice
 
     context.set_offline(True)
+    for path in visited[:-1]:
+        assert page.goto(path).from_service_worker
+        assert page.locator("#stale-notice").is_visible(), path
     reloaded = page.goto(f"/findings/{finding_id}")
     assert reloaded.from_service_worker
     notice = page.locator("#stale-notice")
