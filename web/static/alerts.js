@@ -21,12 +21,12 @@
   const UNREAD_CAP = 100;  // alerts.service.UNREAD_CAP: the navigation shows "99+" from here
   const FILTERS = ["kind", "stage", "subject_type", "enterprise_id", "raised_from", "raised_to"];
 
-  /** The view the URL asks for: the filters the API knows (empty ones left out), unread by default, the page. */
+  /** The view the URL asks for: the filters the API knows (empty ones left out), read or not, the page. */
   function view() {
     const url = new URLSearchParams(location.search);
     const filter = {};
     for (const name of FILTERS) if (url.get(name)) filter[name] = url.get(name);
-    const unread = url.has("unread") ? url.get("unread") : "true";
+    const unread = url.get("unread") || "";
     const page = Math.max(1, parseInt(url.get("page"), 10) || 1);
     return {filter, unread, page};
   }
@@ -151,7 +151,7 @@
       return;
     }
     list.replaceChildren(...(rows.length ? rows.map(row) : [App.el("li", "empty", App.t("alerts_empty"))]));
-    ackAll.disabled = unread === "false" || !rows.some((alert) => !alert.acked_dt);
+    ackAll.disabled = unread === "false" || current.count === 0;
     selectionChanged();
   }
 
