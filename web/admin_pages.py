@@ -14,7 +14,7 @@ import secrets
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, login_user
 from marshmallow import ValidationError
 
 from accounts import service as accounts
@@ -153,13 +153,16 @@ def set_active(user_id):
 @bp.route("/users/<int:user_id>/password", methods=["POST"])
 @page(*ADMINS)
 def reset_password(user_id):
-    """Set a new password, typed or generated (shown once); the user's tokens and sessions end with the old one."""
+    """Set a new password, typed or generated (shown once); the user's tokens and sessions end with the old one
+    (an administrator's own other sessions too, not this one)."""
     form = PasswordForm(prefix="pw")
     password, generated = _password(form)
     refused = _change(user_id, "password", form, lambda f: {"password": password},
                       _("Password changed: the user's tokens are revoked and their sessions ended."))
     if refused:
         return refused
+    if user_id == current_user.id:
+        login_user(_user(user_id))  # their own: every other session ends, this one goes on with the new password
     if generated:
         return _shown_once(_user_page(_user(user_id), new_password=password)[0])
     return redirect(url_for("web.user", user_id=user_id))

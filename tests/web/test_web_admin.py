@@ -259,3 +259,16 @@ def test_only_administrators_reach_the_users(login, role, make_user):
 def test_the_admin_sees_the_users_entry(login):
     client, _ = login("admin")
     assert 'href="/users"' in client.get("/alerts").get_data(as_text=True)
+
+
+def test_an_admin_resetting_their_own_password_stays_logged_in_here_only(app, login):
+    client, admin = login("admin")
+    with app.app_context():
+        username = db.session.get(User, admin).username
+    other_desk = app.test_client()
+    page = other_desk.get("/login").get_data(as_text=True)
+    other_desk.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": form_token(page)})
+    assert other_desk.get("/users").status_code == 200
+    assert post(client, admin, "/password", "pw", password="a new long secret").status_code == 302
+    assert client.get("/users").status_code == 200
+    assert other_desk.get("/users").headers["Location"].startswith("/login")
