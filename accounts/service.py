@@ -8,6 +8,7 @@ import secrets
 from datetime import timedelta
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from accounts.models import ROLES, ApiToken, User, UserRole, new_session_token
@@ -29,7 +30,7 @@ def create_user(username: str, password: str, roles, full_name: str = "", email:
     if len(password) < 8:
         raise Invalid("the password must have at least 8 characters", field="password")
     if db.session.scalar(sa.select(User.id).where(User.username == username)):
-        raise Conflict(f"a user named {username!r} already exists", field="username")
+        raise Conflict(_l("a user named '%(username)s' already exists", username=username), field="username")
     user = User(
         username=username,
         full_name=full_name or username,
@@ -105,8 +106,8 @@ def update_user(user: User, data: dict, actor_id: int) -> User:
     administrator has to take their role or deactivate them."""
     data = dict(data)
     if user.id == actor_id and ("admin" not in data.get("roles", ["admin"]) or data.get("is_active") is False):
-        raise Conflict("you cannot take away your own admin role or deactivate yourself; ask another "
-                       "administrator", field="roles" if "roles" in data else "is_active")
+        raise Conflict(_l("you cannot take away your own admin role or deactivate yourself; ask another "
+                          "administrator"), field="roles" if "roles" in data else "is_active")
     before = audit.snapshot(user, _AUDITED_USER)
     roles = sorted(set(data.pop("roles", user.roles)))
     password = data.pop("password", None)

@@ -31,6 +31,14 @@
     return {filter, unread, page};
   }
 
+  /** The filter form shows the URL's view: a browser going back may restore what was last chosen instead. */
+  function showFilters() {
+    const url = new URLSearchParams(location.search);
+    for (const control of document.getElementById("alert-filters").elements) {
+      if (control.name) control.value = url.get(control.name) || "";
+    }
+  }
+
   function pageUrl(page) {
     const url = new URLSearchParams(location.search);
     url.set("page", String(page));
@@ -163,5 +171,13 @@
     }
   });
 
+  // Back or forward to a page kept whole by the browser (bfcache): show that page's view afresh.
+  window.addEventListener("pageshow", (event) => {
+    if (event.persisted) {
+      showFilters();
+      load();
+    }
+  });
+  showFilters();
   load();
 })();
