@@ -44,6 +44,12 @@ def _password(form) -> tuple[str, bool]:
     return (typed, False) if typed else (secrets.token_urlsafe(12), True)
 
 
+def _api_values(form) -> dict:
+    """The form's values as the API's JSON carries them: no e-mail address is ``null``, not ``""``."""
+    values = form_data(form)
+    return values | {"email": values["email"] or None}
+
+
 def _shown_once(body: str, status: int = 200):
     """A page carrying a generated password: neither the browser nor a proxy may keep a copy."""
     return body, status, {"Cache-Control": "no-store"}
@@ -78,9 +84,8 @@ def create_user():
         flash(_("Please correct the marked fields."), "error")
         return _users_page(form, 400)
     password, generated = _password(form)
-    values = form_data(form) | {"password": password, "email": form.email.data.strip() or None}
     try:
-        created = accounts.create_user(**UserCreateSchema().load(values))
+        created = accounts.create_user(**UserCreateSchema().load(_api_values(form) | {"password": password}))
     except (ValidationError, DomainError) as exc:
         db.session.rollback()
         return _users_page(form, refusal(form, exc))
@@ -133,8 +138,7 @@ def _change(user_id: int, key: str, form, values, done: str):
 def edit_user(user_id):
     """Change a user's name, e-mail, certificate number and roles."""
     form = UserDetailsForm(prefix="edit")
-    refused = _change(user_id, "details", form, lambda f: form_data(f) | {"email": f.email.data.strip() or None},
-                      _("Details saved."))
+    refused = _change(user_id, "details", form, _api_values, _("Details saved."))
     return refused or redirect(url_for("web.user", user_id=user_id))
 
 

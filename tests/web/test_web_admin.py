@@ -272,3 +272,65 @@ def test_an_admin_resetting_their_own_password_stays_logged_in_here_only(app, lo
     assert post(client, admin, "/password", "pw", password="a new long secret").status_code == 302
     assert client.get("/users").status_code == 200
     assert other_desk.get("/users").headers["Location"].startswith("/login")
+
+
+# -- in a browser ---------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("viewport", [DESK, TABLET], ids=["desk", "tablet"])
+def test_an_admin_manages_a_user_in_the_browser(app, tablet, browser_login, screenshots, viewport):
+    page = tablet(viewport=viewport).new_page()
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    browser_login(page, "admin")
+    page.goto("/users?lang=en")
+    page.click("#new-user summary")
+    page.fill("#new-username", "zhao.lei")
+    page.fill("#new-full_name", "赵磊")
+    page.check("#new-roles-0")  # inspector
+    page.fill("#new-certificate_no", "鲁执 0789")
+    page.click("#new-user button[type=submit]")
+    password = page.locator("#generated-password").inner_text()
+    assert can_log_in(app, "zhao.lei", password)
+    screenshots(page, f"user-created-{viewport['width']}")
+    made = the_user(app, "zhao.lei")
+    token = token_for(app, made.id)
+
+    # A refused edit keeps what was typed, the error beside the roles.
+    page.goto(f"/users/{made.id}?lang=en")
+    page.fill("#edit-full_name", "赵雷")
+    page.uncheck("#edit-roles-0")
+    page.click("#details button[type=submit]")
+    assert page.locator("#edit-full_name").input_value() == "赵雷"
+    assert page.locator("#details .has-error .field-error").inner_text()
+    page.check("#edit-roles-1")  # safety manager
+    page.click("#details button[type=submit]")
+    page.locator(".flash-success", has_text="Details saved.").wait_for()
+    assert the_user(app, "zhao.lei").roles == ["safety_manager"]
+
+    # Revoke the token, reset the password (generated), deactivate and reactivate.
+    page.locator("#tokens button", has_text="Revoke").click()
+    page.locator(".flash-success", has_text="Token revoked.").wait_for()
+    with app.test_client() as api:
+        assert api.get("/api/v1/users/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    page.click("#reset-password button[type=submit]")
+    new_password = page.locator("#generated-password").inner_text()
+    assert new_password != password and can_log_in(app, "zhao.lei", new_password)
+    page.goto(f"/users/{made.id}?lang=en")
+    page.locator("#account button", has_text="Deactivate").click()
+    page.locator("#account button", has_text="Reactivate").wait_for()
+    assert not can_log_in(app, "zhao.lei", new_password)
+    screenshots(page, f"user-deactivated-{viewport['width']}")
+    page.locator("#account button", has_text="Reactivate").click()
+    page.locator("#account button", has_text="Deactivate").wait_for()
+    assert can_log_in(app, "zhao.lei", new_password)
+    # The list finds them.
+    page.goto("/users?lang=en&q=zhao")
+    assert page.locator("#users li").count() == 1 and "赵雷" in page.locator("#users").inner_text()
+    assert errors == []
+
+
+def test_a_manager_gets_the_403_page_in_the_browser(tablet, browser_login):
+    page = tablet(viewport=TABLET).new_page()
+    browser_login(page, "safety_manager")
+    response = page.goto("/users")
+    assert response.status == 403 and page.locator("nav.mainnav a[href='/users']").count() == 0
