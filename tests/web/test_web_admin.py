@@ -14,20 +14,10 @@ from accounts.models import ApiToken, User
 from audit.models import AuditEntry
 from core.db import db
 from tests.web.conftest import PASSWORD, form_token
+from tests.web.test_web_premises_forms import marked, value_of
 
 DESK = {"width": 1440, "height": 900}
 TABLET = {"width": 800, "height": 1280}
-
-
-def marked(page: str, field: str) -> str:
-    """The error text shown beside ``field`` (its id), or '' when it is not marked."""
-    found = re.search(rf'has-error">\s*<label for="{re.escape(field)}">.*?<p class="field-error">(.*?)</p>',
-                      page, re.S)
-    return found.group(1) if found else ""
-
-
-def value_of(page: str, field: str) -> str:
-    return re.search(rf'id="{re.escape(field)}"[^>]*value="([^"]*)"', page).group(1)
 
 
 def create(client, lang="en", **fields):
