@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from datetime import timedelta
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from accounts.models import ROLES, ApiToken, User, UserRole, new_session_token
@@ -28,7 +30,7 @@ def create_user(username: str, password: str, roles, full_name: str = "", email:
     if len(password) < 8:
         raise Invalid("the password must have at least 8 characters", field="password")
     if db.session.scalar(sa.select(User.id).where(User.username == username)):
-        raise Conflict(f"a user named {username!r} already exists", field="username")
+        raise Conflict(_l("a user named '%(username)s' already exists", username=username), field="username")
     user = User(
         username=username,
         full_name=full_name or username,
@@ -53,6 +55,45 @@ def get_user(user_id: int) -> User:
 _AUDITED_USER = ("full_name", "email", "certificate_no", "is_active", "roles")
 
 
+def search(q: str | None = None) -> sa.Select:
+    """Users by username, then id; ``q``: part of the username or full name (taken literally: ``%`` and ``_``
+    are no wildcards, case ignored)."""
+    query = sa.select(User).order_by(User.username, User.id)
+    if q:
+        pattern = "%" + re.sub(r"([\\%_])", r"\\\1", q) + "%"
+        query = query.where(sa.or_(User.username.ilike(pattern, escape="\\"),
+                                   User.full_name.ilike(pattern, escape="\\")))
+    return query
+
+
+def tokens_of(user: User, limit: int = 50) -> tuple[list[ApiToken], int]:
+    """The user's API tokens, newest first (up to ``limit``), and how many they hold in all."""
+    rows = db.session.scalars(sa.select(ApiToken).where(ApiToken.user_id == user.id)
+                              .order_by(ApiToken.created_dt.desc(), ApiToken.id.desc()).limit(limit)).all()
+    total = db.session.scalar(sa.select(sa.func.count()).where(ApiToken.user_id == user.id))
+    return rows, total
+
+
+def revoke_token_of(user: User, token_id: int, actor_id: int) -> ApiToken:
+    """An administrator revokes one of ``user``'s tokens (already revoked: kept as it was). ``NotFound`` when
+    the user holds no such token."""
+    row = db.session.scalar(sa.select(ApiToken).where(ApiToken.id == token_id, ApiToken.user_id == user.id))
+    if row is None:
+        raise NotFound(f"user {user.id} holds no token {token_id}")
+    if row.revoked_dt is None:
+        row.revoked_dt = utcnow()
+        db.session.flush()
+        audit.record("user.token_revoked", user, None, {"token_id": token_id}, actor_id)
+    return row
+
+
+def end_sessions_of(user: User, actor_id: int) -> None:
+    """An administrator ends every browser session of ``user`` (``end_sessions``), recorded in the audit log."""
+    end_sessions(user)
+    db.session.flush()
+    audit.record("user.sessions_ended", user, None, None, actor_id)
+
+
 def end_sessions(user: User) -> None:
     """End every browser session of ``user`` at once, on every device: their session id carries the old
     session token (``User.get_id``), which no longer matches. Reactivating the user brings none back."""
@@ -65,8 +106,8 @@ def update_user(user: User, data: dict, actor_id: int) -> User:
     administrator has to take their role or deactivate them."""
     data = dict(data)
     if user.id == actor_id and ("admin" not in data.get("roles", ["admin"]) or data.get("is_active") is False):
-        raise Conflict("you cannot take away your own admin role or deactivate yourself; ask another "
-                       "administrator", field="roles" if "roles" in data else "is_active")
+        raise Conflict(_l("you cannot take away your own admin role or deactivate yourself; ask another "
+                          "administrator"), field="roles" if "roles" in data else "is_active")
     before = audit.snapshot(user, _AUDITED_USER)
     roles = sorted(set(data.pop("roles", user.roles)))
     password = data.pop("password", None)

@@ -40,6 +40,7 @@ class Alert(db.Model):
                            "OR kind LIKE 'escalated\\_%d' ESCAPE '\\'", name="known_kind"),
         # The fan-out step finds the alerts it has not handled yet through this small index.
         sa.Index("ix_alerts_undispatched", "id", **_where("is_dispatched = false")),
+        sa.Index("ix_alerts_raised_dt", "raised_dt"),  # the inbox's date filter starts from the days asked for
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -61,7 +62,9 @@ class AlertRecipient(db.Model):
     __tablename__ = "alert_recipients"
     __table_args__ = (
         sa.UniqueConstraint("alert_id", "user_id"),
-        sa.Index("ix_alert_recipients_user_id_acked_dt", "user_id", "acked_dt"),
+        sa.Index("ix_alert_recipients_user_id_acked_dt", "user_id", "acked_dt"),  # the unread badge
+        # The inbox: a user's alerts newest first (by id), their count and the marks, without the table's rows.
+        sa.Index("ix_alert_recipients_user_id_alert_id", "user_id", "alert_id", "acked_dt"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

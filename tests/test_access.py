@@ -40,6 +40,7 @@ WRITE_PERMISSIONS = [
     ("POST", "/api/v1/cards/preview", {"safety_manager", "admin"}),
     ("POST", "/api/v1/photos", {"inspector", "safety_manager"}),
     ("POST", "/api/v1/alerts/1/ack", set(ROLES)),
+    ("POST", "/api/v1/alerts/ack", set(ROLES)),
     ("PUT", "/api/v1/alerts/preferences", set(ROLES)),
     ("POST", "/api/v1/water-bodies", {"env_staff", "admin"}),
     ("PATCH", "/api/v1/water-bodies/1", {"env_staff", "admin"}),

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from marshmallow import ValidationError
 
+from alerts import service as alerts_service
 from cards import queries as card_queries
 from core.db import db
 from core.errors import DomainError
@@ -80,5 +82,6 @@ def edit_enterprise(enterprise_id):
 @bp.route("/alerts")
 @page()
 def alerts():
-    """The inbox is filled by alerts.js from the alerts API."""
-    return render_template("web/alerts.html")
+    """The inbox is filled by alerts.js from the alerts API with the filters in the URL (the form's GET)."""
+    return render_template("web/alerts.html", filters=request.args,
+                           enterprises=alerts_service.enterprises(current_user.id))

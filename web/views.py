@@ -281,6 +281,7 @@ def _not_found(_exc):
 def register_pages():
     """Import the page modules so their routes join the blueprint."""
     from web import (  # noqa: F401
+        admin_pages,
         card_pages,
         directory,
         field,

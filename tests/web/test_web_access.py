@@ -61,6 +61,15 @@ PAGES = [
     ("POST", "/water-bodies/<int:body_id>/tasks", {"env_staff"}),
     ("POST", "/water-bodies/<int:body_id>/tasks/<int:task_id>", {"env_staff"}),
     ("POST", "/water-bodies/<int:body_id>/close-off", {"safety_manager"}),
+    ("GET", "/users", {"admin"}),
+    ("POST", "/users", {"admin"}),
+    ("GET", "/users/<int:user_id>", {"admin"}),
+    ("POST", "/users/<int:user_id>", {"admin"}),
+    ("POST", "/users/<int:user_id>/active", {"admin"}),
+    ("POST", "/users/<int:user_id>/password", {"admin"}),
+    ("POST", "/users/<int:user_id>/tokens/<int:token_id>/revoke", {"admin"}),
+    # Last: posted by an administrator on themselves (user 1), it ends their session.
+    ("POST", "/users/<int:user_id>/sessions/end", {"admin"}),
 ]
 
 

@@ -17,7 +17,7 @@ ROLE_PAGES = {
     "inspector": ["/today", "/inspect", "/findings", "/enterprises", "/premises", "/alerts"],
     "safety_manager": ["/findings", "/extensions", "/cards", "/water-bodies", "/enterprises", "/premises", "/alerts"],
     "env_staff": ["/water-bodies", "/enterprises", "/alerts"],
-    "admin": ["/findings", "/cards", "/water-bodies", "/enterprises", "/premises", "/alerts"],
+    "admin": ["/findings", "/cards", "/water-bodies", "/enterprises", "/premises", "/alerts", "/users"],
 }
 # Texts that must appear translated on Chinese pages (an English msgid there means a missing translation).
 ENGLISH_KEYS = ["Log out", "Enterprises", "Alerts", "Findings", "Port zone risk inspection", "Today",
