@@ -55,6 +55,11 @@ def issue(client, enterprise, colour="yellow", reason="拒绝接受检查", page
         "issue-csrf_token": form_token(page, "issue"), "issue-colour": colour, "issue-reason": reason})
 
 
+def text_of(html: str) -> str:
+    """The page's words as a reader sees them: tags dropped, white space collapsed."""
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
 def card_of(app, enterprise) -> Card:
     with app.app_context():
         return db.session.scalar(sa.select(Card).where(Card.enterprise_id == enterprise).order_by(Card.id.desc()))
@@ -69,10 +74,12 @@ def test_a_manager_issues_a_card_with_a_written_reason(app, login, make_enterpri
     assert (card.colour, card.origin, card.issued_by_id) == ("yellow", "manual", manager)
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "拒绝接受检查 &lt;script&gt;x&lt;/script&gt;" in page and "<script>x" not in page
-    assert "MANUAL" in page and "管理人员发牌" in page  # the reason: rule id and its text in the page language
+    assert "管理人员发牌" in page and "MANUAL" not in page  # the origin in the page's language, never a code
     assert "发牌" in page and "黄牌" in page  # history: issued, by whom
+    assert "增加理由： 管理人员发牌 管理人员发牌：拒绝接受检查" in text_of(page)  # the history says which reason
     english = client.get(f"/cards/{card.id}?lang=en").get_data(as_text=True)
-    assert "Issued by a manager" in english and "History" in english
+    assert "Issued by a manager" in english and "History" in english and "MANUAL" not in english
+    assert "Reason added: By a manager Issued by a manager: 拒绝接受检查" in text_of(english)
 
 
 def test_issuing_needs_the_csrf_token_and_a_reason(app, login, make_enterprise):
@@ -81,32 +88,99 @@ def test_issuing_needs_the_csrf_token_and_a_reason(app, login, make_enterprise):
     assert client.post(f"/enterprises/{enterprise}/cards",
                        data={"issue-colour": "red", "issue-reason": "x"}).status_code == 400
     assert card_of(app, enterprise) is None
-    assert issue(client, enterprise, reason="").status_code == 302
-    assert card_of(app, enterprise) is None
+    refused = issue(client, enterprise, colour="red", reason="")
+    assert refused.status_code == 400 and card_of(app, enterprise) is None
+    page = refused.get_data(as_text=True)
+    assert '<details class="panel" id="issue-card" open>' in page  # the form shown open again
+    assert RED_KEPT.search(page)
+    assert re.search(r'class="field\s+has-error">\s*<label for="issue-reason"', page)  # the error beside the field
 
 
-def test_a_second_card_of_the_same_colour_is_refused_with_a_message(app, login, make_enterprise):
+RED_KEPT = re.compile(r'<input[^>]*checked[^>]*value="red"|<input[^>]*value="red"[^>]*checked')
+
+
+def test_a_second_card_of_the_same_colour_is_refused_keeping_what_was_typed(app, login, make_enterprise):
     enterprise = make_enterprise()
     client, _ = login("safety_manager")
     issue(client, enterprise)
-    response = issue(client, enterprise)
-    page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "未发牌" in page
+    first = card_of(app, enterprise).id
+    response = issue(client, enterprise, reason="再次拒绝检查")
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert f"该企业已持有同级或更高的有效警示牌（编号 {first}）" in page
+    assert '<fieldset class="segmented has-error">' in page  # beside the colour
+    assert re.search(r">\s*再次拒绝检查</textarea>", page)
 
 
-def test_the_board_issues_a_card_by_credit_code(app, login, make_enterprise):
-    enterprise = make_enterprise(name="南岸燃气有限公司")
+def _code(app, enterprise: int) -> str:
+    from enterprises.models import Enterprise
+
+    with app.app_context():
+        return db.session.get(Enterprise, enterprise).credit_code
+
+
+def board_issue(client, board: str, **fields):
+    return client.post("/cards/issue", data={"issue-csrf_token": form_token(board, "issue"), "issue-colour": "red",
+                                             "issue-reason": "发生生产安全事故"} | fields)
+
+
+def test_the_board_issues_a_card_by_credit_code_or_by_the_pickers_choice(app, login, make_enterprise):
+    enterprise, chosen = make_enterprise(name="南岸燃气有限公司"), make_enterprise(name="北岸燃气有限公司")
     client, _ = login("safety_manager")
     board = client.get("/cards").get_data(as_text=True)
-    with app.app_context():
-        from enterprises.models import Enterprise
-        code = db.session.get(Enterprise, enterprise).credit_code
-    assert f'<option value="{code}">南岸燃气有限公司</option>' in board
-    response = client.post("/cards/issue", data={"issue-csrf_token": form_token(board, "issue"),
-                                                 "issue-enterprise": code, "issue-colour": "red",
-                                                 "issue-reason": "发生生产安全事故"})
+    assert "<datalist" not in board and 'data-picker="/cards/enterprises"' in board
+    response = board_issue(client, board, **{"issue-enterprise": _code(app, enterprise).lower()})
     assert response.status_code == 302
     assert card_of(app, enterprise).colour == "red"
+    # the picker puts its choice's id beside the name it shows
+    response = board_issue(client, board, **{"issue-enterprise": "北岸燃气有限公司", "issue-enterprise_id": chosen})
+    assert response.status_code == 302 and card_of(app, chosen).colour == "red"
+
+
+@pytest.mark.parametrize("typed, says", [
+    ("", "请指定企业"),
+    ("不存在的公司", "不存在的公司"),
+    ("燃气", "北岸燃气有限公司 · 南岸燃气有限公司"),  # several contain it: they are named
+])
+def test_a_refused_board_issue_keeps_what_was_typed_with_the_error_beside_the_field(
+        app, login, make_enterprise, typed, says):
+    make_enterprise(name="南岸燃气有限公司"), make_enterprise(name="北岸燃气有限公司")
+    client, _ = login("safety_manager")
+    board = client.get("/cards").get_data(as_text=True)
+    response = board_issue(client, board, **{"issue-enterprise": typed, "issue-reason": "拒绝检查 <b>"})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert says in page
+    assert re.search(r'class="field\s+has-error">\s*<label for="issue-enterprise"', page)
+    assert f'value="{typed}"' in page and re.search(r">\s*拒绝检查 &lt;b&gt;</textarea>", page)
+    assert RED_KEPT.search(page)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Card)) == 0
+
+
+def test_a_stale_pickers_choice_is_refused_on_the_field(app, login, make_enterprise):
+    client, _ = login("safety_manager")
+    board = client.get("/cards").get_data(as_text=True)
+    response = board_issue(client, board, **{"issue-enterprise": "南岸", "issue-enterprise_id": "999999"})
+    assert response.status_code == 400 and "该企业不存在" in response.get_data(as_text=True)
+    words = board_issue(client, board, **{"issue-enterprise": "南岸", "issue-enterprise_id": "first"})
+    assert words.status_code == 400 and 'value="南岸"' in words.get_data(as_text=True)
+
+
+def test_the_picker_offers_enterprises_by_part_of_the_name_or_code(app, login, make_enterprise):
+    gas, other = make_enterprise(name="南岸燃气有限公司"), make_enterprise(name="港城化工有限公司")
+    make_enterprise(name="100%_纯化工")
+    client, _ = login("safety_manager")
+    issue(client, other, "red")
+    found = client.get("/cards/enterprises?q=燃气").json["matches"]
+    assert found == [{"id": gas, "name": "南岸燃气有限公司", "credit_code": _code(app, gas), "card": None}]
+    by_code = client.get(f"/cards/enterprises?q={_code(app, other)[-8:].lower()}").json["matches"]
+    assert [(m["id"], m["card"]) for m in by_code] == [(other, "red")]
+    assert [m["name"] for m in client.get("/cards/enterprises?q=%25_").json["matches"]] == ["100%_纯化工"]
+    assert client.get("/cards/enterprises?q=").json["matches"] == []
+    assert len(client.get("/cards/enterprises?q=有限公司").json["matches"]) == 2
+    inspector, _ = login("inspector")
+    assert inspector.get("/cards/enterprises?q=燃气").status_code == 403
 
 
 def test_lifting_is_refused_while_a_triggering_finding_is_open(app, login, record, major_card):
