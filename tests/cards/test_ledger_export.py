@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import io
 from datetime import date
+from pathlib import Path
 
 import openpyxl
 import pytest
 
+from cards.export import STATUS_ZH
 from cards.models import Card, CardReason
 from core.db import db
+from web.labels import label
 
 
 @pytest.fixture
@@ -91,3 +94,23 @@ def test_a_manual_card_says_so_in_chinese_not_its_rule_id(client, manager, make_
 def test_an_unknown_state_is_refused_naming_the_field(client, manager, ledger):
     response = client.get("/api/v1/cards/export.xlsx?status=everything", headers=manager)
     assert response.status_code == 422 and "status" in response.json["errors"]["query"]
+
+
+ROOT = Path(__file__).resolve().parents[2]
+# Where a card's state is put into words: the pages, their labels and catalogue, the ledger, documents, alerts.
+WORDED = ["web/templates/**/*.html", "web/*.py", "web/static/*.js", "web/translations/zh/LC_MESSAGES/messages.po",
+          "cards/*.py", "documents/**/*", "alerts/**/*.py"]
+
+
+def test_the_card_state_has_one_name_everywhere(app, client, manager, ledger):
+    """A card in force is 持牌中 (paired with 已摘牌), never 在册 (lifted cards stay in the ledger too); it is
+    issued (发牌), never 挂牌."""
+    texts = {path: path.read_text(encoding="utf-8", errors="ignore")
+             for pattern in WORDED for path in ROOT.glob(pattern) if path.is_file()}
+    offenders = [(str(path.relative_to(ROOT)), word) for path, text in texts.items() for word in ("在册", "挂牌")
+                 if word in text]
+    assert offenders == []
+    assert STATUS_ZH == {"active": "持牌中", "lifted": "已摘牌"}
+    assert sorted(_column(ledger(client, manager, "?status=all"), "状态")) == ["已摘牌", "持牌中"]
+    with app.test_request_context("/?lang=zh"):
+        assert [label("card_status", s) for s in STATUS_ZH] == list(STATUS_ZH.values())

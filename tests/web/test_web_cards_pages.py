@@ -325,3 +325,92 @@ def test_the_new_manager_pages_render_in_both_languages(app, login, make_enterpr
         else:
             assert "Issue a card" in html or "Reasons" in html
 
+
+
+def _reasons_section(html: str) -> str:
+    return text_of(html.split('id="reasons"', 1)[1].split('id="history"', 1)[0])
+
+
+def test_a_cards_reasons_name_their_findings_and_explain_one_named_twice(app, login, major_card):
+    """Y1 named the major finding while it was within its deadline; once overdue, R1 named it too (and raised
+    the card to red). Both stay on the card: the page says when each held and what holds now."""
+    from cards import service
+
+    enterprise, card, finding = major_card
+    client, _ = login("safety_manager")
+    page = client.get(f"/cards/{card}").get_data(as_text=True)
+    reasons = _reasons_section(page)
+    assert f"#{finding}" not in reasons and "隐患 #" not in reasons  # no bare number
+    assert "储罐区&lt;b&gt;可燃气体报警器&lt;/b&gt;失效" in reasons  # its description (escaped)
+    assert "HC-G-01" in reasons and "待整改" in reasons and "整改期限" in reasons
+    assert f'href="/findings/{finding}"' in page
+    assert "same-finding" not in page  # named once so far
+    with app.app_context():
+        row = db.session.get(Finding, finding)
+        row.deadline = date(2026, 1, 10)  # time passes: the deadline is behind us
+        service.reevaluate([enterprise])
+        db.session.commit()
+    page = client.get(f"/cards/{card}").get_data(as_text=True)
+    explained = text_of(page.split('class="same-finding"', 1)[1].split("</div>", 1)[0])
+    assert "被 2 条理由列为触发隐患" in explained
+    assert explained.index("尚在整改期限内") < explained.index("重大事故隐患逾期未整改")  # Y1 first, then R1
+    assert "当前：待整改，已逾期（整改期限 2026年1月10日）" in explained
+    history = text_of(page.split('id="history"', 1)[1])
+    assert "升为红牌" in history and "增加理由： R1 重大事故隐患逾期未整改 · 隐患 储罐区" in history
+    english = text_of(client.get(f"/cards/{card}?lang=en").get_data(as_text=True))
+    assert "is named by 2 reasons" in english and "Now: Open, overdue: its deadline was" in english
+    with app.app_context():
+        db.session.get(Finding, finding).status = "verified"
+        db.session.commit()
+    page = client.get(f"/cards/{card}?lang=zh").get_data(as_text=True)
+    assert re.search(r'<li class="trigger-finding closed" data-finding="\d+">\s*<a [^>]*><s>储罐区', page)
+    assert "当前：已销号。" in text_of(page)
+
+
+TABLET_PORTRAIT = {"width": 800, "height": 1280}
+
+
+def test_the_picker_in_a_browser_by_keyboard_and_by_touch(app, tablet, browser_login, make_enterprise, screenshots):
+    """At 10-inch tablet size, portrait: typing part of a name offers the matches; arrow keys and Enter choose
+    (Enter does not send the form), the form then issues to the chosen one; a tap chooses as well."""
+    south, north = make_enterprise(name="南岸燃气有限公司"), make_enterprise(name="北岸燃气有限公司")
+    make_enterprise(name="港城化工有限公司")
+    page = tablet(viewport=TABLET_PORTRAIT).new_page()
+    browser_login(page, "safety_manager")
+    page.goto("/cards")
+    page.locator("#issue-card > summary").tap()
+    box = page.locator("#issue-enterprise")
+    box.focus()
+    page.keyboard.type("燃气")
+    options = page.locator("#issue-enterprise-list [role=option]")
+    options.first.wait_for()
+    assert options.count() == 2 and box.get_attribute("aria-expanded") == "true"
+    assert "找到 2 家企业" in page.locator(".picker-status").inner_text()
+    first = options.first.bounding_box()
+    assert first["height"] >= 44 and first["width"] >= 300  # a finger's target, within the screen
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    assert options.nth(1).get_attribute("aria-selected") == "true"
+    assert box.get_attribute("aria-activedescendant") == options.nth(1).get_attribute("id")
+    page.keyboard.press("Enter")
+    assert page.url.endswith("/cards")  # choosing did not send the form
+    assert box.input_value() == "南岸燃气有限公司"  # sorted by name: 北岸 first, then 南岸
+    assert page.locator("#issue-enterprise_id").input_value() == str(south)
+    assert page.locator("#issue-enterprise-list").is_hidden()
+    screenshots(page, "card-picker-chosen-800x1280", full_page=False)
+    page.keyboard.press("Tab")
+    page.keyboard.press("Space")  # the colour: yellow, the first radio
+    page.locator("#issue-reason").fill("拒绝接受检查")
+    page.locator("#issue-card button[type=submit]").tap()
+    page.wait_for_url(re.compile(r"/cards/\d+$"))
+    assert card_of(app, south).colour == "yellow" and card_of(app, north) is None
+    # a tap chooses too, and typing again forgets the choice
+    page.goto("/cards")
+    page.locator("#issue-card > summary").tap()
+    page.locator("#issue-enterprise").fill("北岸")
+    page.locator("#issue-enterprise-list [role=option]", has_text="北岸燃气有限公司").tap()
+    assert page.locator("#issue-enterprise_id").input_value() == str(north)
+    page.locator("#issue-enterprise").press("End")
+    page.keyboard.type("x")
+    assert page.locator("#issue-enterprise_id").input_value() == ""
+    page.keyboard.press("Escape")
