@@ -23,6 +23,7 @@ from inspections.models import Finding, Inspection
 from web.access import page
 from web.blueprint import bp
 from web.forms import IssueCardForm, LiftCardForm, refusal
+from web.manager import board
 from web.premises_pages import pick_enterprise
 
 
@@ -124,8 +125,6 @@ def issue_card(enterprise_id):
 def issue_card_from_board():
     """The board's form names the enterprise: the picker's choice, or a credit code or exact name typed without
     it. A refusal shows the board again with what was typed and the error beside its field."""
-    from web.manager import board
-
     form = IssueCardForm(prefix="issue")
     valid = form.validate_on_submit()
     try:

@@ -414,3 +414,26 @@ def test_the_picker_in_a_browser_by_keyboard_and_by_touch(app, tablet, browser_l
     page.keyboard.type("x")
     assert page.locator("#issue-enterprise_id").input_value() == ""
     page.keyboard.press("Escape")
+
+
+def test_the_board_shows_every_state_and_exports_them_in_one_file(app, login, record, major_card):
+    enterprise, card, _finding = major_card
+    with app.app_context():
+        db.session.get(Card, card).status = "lifted"
+        db.session.commit()
+    client, _ = login("safety_manager")
+    assert "港城化工有限公司" not in client.get("/cards").get_data(as_text=True)  # in force only, by default
+    board = client.get("/cards?status=all").get_data(as_text=True)
+    assert '<option value="all" selected>全部状态</option>' in board and "港城化工有限公司" in board
+    export = re.search(r'<a class="btn" href="([^"]+)" download>', board).group(1)
+    assert "status=" not in export  # the ledger's default: every state
+    assert _ledger_states(client, export) == ["已摘牌"]
+
+
+def _ledger_states(client, url: str) -> list:
+    import io
+
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(io.BytesIO(client.get(url.replace("&amp;", "&")).data)).active
+    return [row[6] for row in sheet.iter_rows(min_row=2, values_only=True)]
