@@ -11,6 +11,7 @@
     const status = box.querySelector(".picker-status");
     const picked = document.getElementById(box.dataset.picked);
     if (!input || !list || !picked) return;
+    const hint = status.textContent;  // how to use the field, said again once it is emptied
     let matches = [], active = -1, timer = null, asked = 0;
 
     const say = (text) => { status.textContent = text; };
@@ -81,8 +82,8 @@
 
     async function lookUp() {
       const q = input.value.trim();
-      if (!q) { show([]); close(); return; }
       const ticket = ++asked;
+      if (!q) { matches = []; list.replaceChildren(); close(); say(hint); return; }
       try {
         const response = await fetch(`${box.dataset.picker}?q=${encodeURIComponent(q)}`,
                                      {headers: {"Accept": "application/json"}, credentials: "same-origin"});
