@@ -12,7 +12,10 @@ from enterprises.models import Enterprise
 
 COLOURS = ("yellow", "red")
 STATUSES = ("active", "lifted")
+ALL_STATUSES = "all"  # a filter's word for every state
 ORIGINS = ("rule", "manual")
+# The rule id of the reason a manager writes when issuing or raising a card by hand (not a rule of any set).
+MANUAL_RULE = "MANUAL"
 
 
 class Card(db.Model):
@@ -81,6 +84,10 @@ class CardReason(db.Model):
 
 
 class CardEvent(db.Model):
+    """One entry of a card's history; ``added`` names the triggers the step put on the card, one entry per rule:
+    ``{"rule_id": "R1", "finding_ids": [68], "card_ids": []}`` (empty for a lift, and for events recorded before
+    it was kept)."""
+
     __tablename__ = "card_events"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -89,4 +96,5 @@ class CardEvent(db.Model):
     colour: Mapped[str] = mapped_column(sa.String(10))
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     note: Mapped[str] = mapped_column(sa.Text, default="")
+    added: Mapped[list] = mapped_column(sa.JSON, default=list, server_default="[]")
     created_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -75,8 +75,9 @@ def lift(data, card_id):
 @blp.response(200, description="Excel workbook of the card ledger",
               content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 def export_ledger(args):
-    """The card ledger (filters as for the list) as an Excel workbook, one row per card with its reasons."""
-    data = export.workbook_bytes(db.session.scalars(queries.search(**args)).all())
+    """The card ledger (filters as for the list; every state unless ``status`` says one) as an Excel workbook,
+    one row per card with its reasons, for A4 landscape."""
+    data = export.workbook_bytes(db.session.scalars(queries.for_export(queries.search(**args))))
     return Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                     headers={"Content-Disposition": "attachment; filename=cards.xlsx; "
                                                     "filename*=UTF-8''%E7%BA%A2%E9%BB%84%E7%89%8C%E5%8F%B0%E8%B4%A6.xlsx"})

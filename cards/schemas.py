@@ -1,7 +1,7 @@
 from marshmallow import Schema, fields, validate
 
 from accounts.schemas import UserRefSchema
-from cards.models import COLOURS, STATUSES
+from cards.models import ALL_STATUSES, COLOURS, STATUSES
 from core.api import ID
 from core.text import Text
 from enterprises.models import SECTORS
@@ -17,11 +17,19 @@ class CardReasonSchema(Schema):
     first_seen_dt = fields.AwareDateTime()
 
 
+class AddedReasonSchema(Schema):
+    rule_id = Text()
+    finding_ids = fields.List(fields.Integer())
+    card_ids = fields.List(fields.Integer())
+
+
 class CardEventSchema(Schema):
     action = Text()
     colour = Text()
     actor_id = fields.Integer(allow_none=True)
     note = Text()
+    added = fields.List(fields.Nested(AddedReasonSchema), metadata={
+        "description": "the triggers this step put on the card, per rule (rule MANUAL: a manager's written reason)"})
     created_dt = fields.AwareDateTime()
 
 
@@ -51,7 +59,8 @@ class CardSchema(Schema):
 
 class CardQuerySchema(Schema):
     colour = Text(validate=validate.OneOf(COLOURS))
-    status = Text(validate=validate.OneOf(STATUSES), metadata={"description": "active or lifted"})
+    status = Text(validate=validate.OneOf((*STATUSES, ALL_STATUSES)),
+                  metadata={"description": "active, lifted or all (the default: every state)"})
     sector = Text(validate=validate.OneOf(SECTORS))
     zone = Text()
     issued_since = fields.Date()

@@ -16,7 +16,7 @@ from sqlalchemy.orm import selectinload
 
 from audit import service as audit
 from cards import facts as card_facts
-from cards.models import Card, CardEvent, CardReason
+from cards.models import MANUAL_RULE, Card, CardEvent, CardReason
 from core.db import db, utcnow
 from core.errors import Conflict, Invalid
 from core.time import local_date
@@ -58,23 +58,27 @@ def _yellow_days(rule_set: rules.RuleSet) -> int:
     return next((r.params.get("days", 90) for r in rule_set.rules if r.kind == "yellow_card_overdue"), 90)
 
 
-def _merge_reasons(card: Card, reasons: Iterable[rules.Reason]) -> bool:
-    """Add new rules and new triggers to the card's reasons; returns whether anything changed."""
+def _merge_reasons(card: Card, reasons: Iterable[rules.Reason]) -> list[dict]:
+    """Add new rules and new triggers to the card's reasons. Returns what was added, one entry per rule with the
+    findings and cards it newly names (``CardEvent.added``); empty when nothing changed."""
     by_rule = {row.rule_id: row for row in card.reasons}
-    changed = False
+    added = []
     for reason in reasons:
         row = by_rule.get(reason.rule_id)
         if row is None:
             card.reasons.append(CardReason(rule_id=reason.rule_id, colour=reason.colour, text_zh=reason.text_zh,
                                            text_en=reason.text_en, finding_ids=sorted(reason.finding_ids),
                                            card_ids=sorted(reason.card_ids)))
-            changed = True
+            added.append({"rule_id": reason.rule_id, "finding_ids": sorted(reason.finding_ids),
+                          "card_ids": sorted(reason.card_ids)})
             continue
-        finding_ids = sorted(set(row.finding_ids) | set(reason.finding_ids))
-        card_ids = sorted(set(row.card_ids) | set(reason.card_ids))
-        if (finding_ids, card_ids) != (row.finding_ids, row.card_ids):
-            row.finding_ids, row.card_ids, changed = finding_ids, card_ids, True
-    return changed
+        new_findings = sorted(set(reason.finding_ids) - set(row.finding_ids))
+        new_cards = sorted(set(reason.card_ids) - set(row.card_ids))
+        if new_findings or new_cards:
+            row.finding_ids = sorted({*row.finding_ids, *new_findings})
+            row.card_ids = sorted({*row.card_ids, *new_cards})
+            added.append({"rule_id": reason.rule_id, "finding_ids": new_findings, "card_ids": new_cards})
+    return added
 
 
 def _issue(enterprise_id: int, colour: str, today: date, origin: str, rule_set: rules.RuleSet,
@@ -88,9 +92,12 @@ def _issue(enterprise_id: int, colour: str, today: date, origin: str, rule_set: 
     return card
 
 
-def _escalate(card: Card, actor_id: int | None = None, note: str = "") -> None:
+def _escalate(card: Card, actor_id: int | None = None, note: str = "") -> CardEvent:
+    """Raise ``card`` to red; the history's new entry."""
     card.colour, card.escalated_dt = "red", utcnow()
-    card.events.append(CardEvent(action="escalated", colour="red", actor_id=actor_id, note=note))
+    event = CardEvent(action="escalated", colour="red", actor_id=actor_id, note=note)
+    card.events.append(event)
+    return event
 
 
 def _changes(active: card_facts.ActiveCard | None, reasons) -> bool:
@@ -112,13 +119,17 @@ def _apply(enterprise_id: int, card: Card | None, reasons, rule_set, today) -> C
     colour = worst(reasons)
     if colour is None:
         return card
-    new = card is None
-    if new:
+    step = None  # the event of an issue or an escalation names the reasons that came with it
+    if card is None:
         card = _issue(enterprise_id, colour, today, "rule", rule_set)
+        step = card.events[-1]
     elif COLOUR_RANK[colour] > COLOUR_RANK[card.colour]:
-        _escalate(card)
-    if _merge_reasons(card, reasons) and not new and card.events[-1].action != "escalated":
-        card.events.append(CardEvent(action="reasons_added", colour=card.colour))
+        step = _escalate(card)
+    added = _merge_reasons(card, reasons)
+    if step is not None:
+        step.added = added
+    elif added:
+        card.events.append(CardEvent(action="reasons_added", colour=card.colour, added=added))
     return card
 
 
@@ -195,14 +206,15 @@ def issue_manual(enterprise_id: int, colour: str, reason: str, actor_id: int) ->
     card = db.session.get(Card, entry.active.id) if entry and entry.active else None
     if card is not None and COLOUR_RANK[card.colour] >= COLOUR_RANK[colour]:
         raise Conflict(_l("the enterprise already holds an active %(colour)s card (id %(id)s)", colour=card.colour,
-                           id=card.id))
-    manual = rules.Reason(rule_id="MANUAL", colour=colour, text_zh=f"管理人员发牌：{reason}",
+                           id=card.id), field="colour")
+    manual = rules.Reason(rule_id=MANUAL_RULE, colour=colour, text_zh=f"管理人员发牌：{reason}",
                           text_en=f"Issued by a manager: {reason}")
     if card is None:
         card = _issue(enterprise_id, colour, local_date(), "manual", ruleset(), actor_id, reason)
+        step = card.events[-1]
     else:
-        _escalate(card, actor_id, reason)
-    _merge_reasons(card, [manual])
+        step = _escalate(card, actor_id, reason)
+    step.added = _merge_reasons(card, [manual])
     db.session.flush()
     audit.record("card.issued_manually", card, None, {"colour": colour, "reason": reason}, actor_id)
     return card

@@ -14,7 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from openpyxl.cell import Cell
+from openpyxl.cell import Cell, WriteOnlyCell
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.worksheet import Worksheet
 
 from core.text import scrub
@@ -29,13 +30,23 @@ def _cell_value(value):
     return value
 
 
-def append_row(sheet: Worksheet, values: Iterable) -> tuple[Cell, ...]:
-    """Append ``values`` (text, numbers, dates, aware datetimes, None) as the sheet's next row; its cells."""
-    sheet.append([_cell_value(value) for value in values])
-    row = sheet[sheet.max_row]
-    for cell in row:
+def row_cells(sheet: Worksheet | WriteOnlyWorksheet, values: Iterable) -> list[Cell]:
+    """``values`` (text, numbers, dates, aware datetimes, None) as the cells of one row of ``sheet``, not yet
+    placed: the caller may style them, then ``sheet.append`` them (a write-only sheet too)."""
+    row = []
+    for value in values:
+        cell = WriteOnlyCell(sheet, _cell_value(value))
         if isinstance(cell.value, str):
             cell.data_type = "s"
             if cell.value and not cell.value[0].isalnum():
                 cell.quotePrefix = True
+        row.append(cell)
     return row
+
+
+def append_row(sheet: Worksheet | WriteOnlyWorksheet, values: Iterable) -> tuple[Cell, ...]:
+    """Append ``values`` as the sheet's next row; its cells. It never asks the sheet how many rows it has
+    (``max_row`` looks at every cell written so far: a sheet written row by row that way takes quadratic time)."""
+    row = row_cells(sheet, values)
+    sheet.append(row)
+    return tuple(row)

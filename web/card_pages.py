@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from marshmallow import ValidationError
+from sqlalchemy.orm import lazyload
 
 from accounts.models import User
+from cards import queries as card_queries
 from cards import service as cards
-from cards.models import Card
+from cards.models import MANUAL_RULE, Card
 from core.db import db
 from core.errors import DomainError
 from enterprises.models import Enterprise
 from inspections.models import Finding, Inspection
 from web.access import page
 from web.blueprint import bp
-from web.forms import IssueCardForm, LiftCardForm
+from web.forms import IssueCardForm, LiftCardForm, refusal
+from web.manager import board
+from web.premises_pages import pick_enterprise
 
 
 def _card(card_id: int) -> Card:
@@ -70,51 +78,101 @@ def card(card_id):
 
 def _render(card: Card, form: LiftCardForm | None = None, status: int = 200):
     finding_ids = sorted({fid for reason in card.reasons for fid in reason.finding_ids})
-    findings = {f.id: f for f in db.session.scalars(sa.select(Finding).where(Finding.id.in_(finding_ids)))}
+    findings = {f.id: f for f in db.session.scalars(
+        sa.select(Finding).where(Finding.id.in_(finding_ids)).options(lazyload("*")))}
     actor_ids = {e.actor_id for e in card.events if e.actor_id}
     actors = {u.id: u for u in db.session.scalars(sa.select(User).where(User.id.in_(actor_ids)))}
     reinspection = db.session.get(Inspection, card.reinspection_id) if card.reinspection_id else None
-    return render_template("web/card.html", card=card, findings=findings, actors=actors,
+    named = card_queries.named_since(card)
+    return render_template("web/card.html", card=card, findings=findings, actors=actors, named=named,
+                           shared=shared_findings(card, named), manual_rule=MANUAL_RULE,
+                           reasons={r.rule_id: r for r in card.reasons},
                            reinspection=reinspection, lift=form or lift_form(card)), status
+
+
+def shared_findings(card: Card, named: dict) -> dict[int, list]:
+    """Findings that more than one reason of ``card`` names: finding id → [(reason, when the rules named it
+    there)], earliest first. Each reason records what held when it named the finding (within its deadline,
+    later overdue...), so the page says when each held rather than letting both read as true now."""
+    by_finding = {}
+    for reason in card.reasons:
+        for finding_id in reason.finding_ids:
+            by_finding.setdefault(finding_id, []).append((reason, named[(reason.rule_id, finding_id)]))
+    return {finding_id: sorted(held, key=lambda pair: pair[1])
+            for finding_id, held in sorted(by_finding.items()) if len(held) > 1}
 
 
 @bp.route("/enterprises/<int:enterprise_id>/cards", methods=["POST"])
 @page("safety_manager")
 def issue_card(enterprise_id):
-    """Issue a card by hand (or raise a yellow card to red) with the reason the manager writes."""
+    """Issue a card by hand (or raise a yellow card to red) with the reason the manager writes; a refusal shows
+    the enterprise page again with what was typed and the error beside its field."""
+    from web.directory import render_enterprise  # (the enterprise page imports this module's lift form)
+
     enterprise = db.session.get(Enterprise, enterprise_id)
     if enterprise is None:
         abort(404)
     form = IssueCardForm(prefix="issue")
     if not form.validate_on_submit():
         flash(_("Not issued: choose the colour and write the reason."), "error")
-        return redirect(url_for("web.enterprise", enterprise_id=enterprise_id))
-    return _issue(enterprise, form)
+        return render_enterprise(enterprise, status_code=400, issue=form)
+    return _issue(enterprise, form, lambda status: render_enterprise(
+        db.session.get(Enterprise, enterprise_id), status_code=status, issue=form))
 
 
 @bp.route("/cards/issue", methods=["POST"])
 @page("safety_manager")
 def issue_card_from_board():
-    """The board's form names the enterprise by its credit code (or exact name) instead of a page."""
+    """The board's form names the enterprise: the picker's choice, or a credit code or exact name typed without
+    it. A refusal shows the board again with what was typed and the error beside its field."""
     form = IssueCardForm(prefix="issue")
-    wanted = (form.enterprise.data or "").strip()
-    enterprise = db.session.scalar(sa.select(Enterprise).where(
-        sa.or_(Enterprise.credit_code == wanted.upper(), Enterprise.name == wanted)).limit(1)) if wanted else None
-    if not form.validate_on_submit() or enterprise is None:
-        flash(_("Not issued: name the enterprise (credit code or full name), choose the colour and write "
-                "the reason.") if enterprise is None or wanted == "" else
-              _("Not issued: choose the colour and write the reason."), "error")
-        return redirect(url_for("web.cards"))
-    return _issue(enterprise, form)
+    valid = form.validate_on_submit()
+    try:
+        enterprise = _named_enterprise(form)
+    except ValidationError as exc:
+        return board(form, refusal(form, exc))
+    if not valid or enterprise is None:
+        flash(_("Please correct the marked fields."), "error")
+        return board(form, 400)
+    return _issue(enterprise, form, lambda status: board(form, status))
 
 
-def _issue(enterprise: Enterprise, form: IssueCardForm):
+@bp.route("/cards/enterprises")
+@page("safety_manager")
+def enterprise_picker():
+    """The issue form's picker: up to ten enterprises whose name or credit code contains ``q``, as JSON
+    ``{"matches": [{"id", "name", "credit_code", "card"}]}`` (``card``: the colour of its active card, or null)."""
+    q = (request.args.get("q") or "")[:200]
+    return jsonify(matches=[{"id": e.id, "name": e.name, "credit_code": e.credit_code, "card": colour}
+                            for e, colour in card_queries.enterprise_matches(q)])
+
+
+def _named_enterprise(form: IssueCardForm) -> Enterprise | None:
+    """The enterprise the board's form names: the picker's choice, else the text as every enterprise picker of
+    the pages reads it (``pick_enterprise``: a credit code, the exact name, or the one enterprise containing it);
+    ``None`` with the reason on the enterprise field. ``ValidationError`` when the text names none or several."""
+    if form.enterprise_id.errors:
+        return None
+    if form.enterprise_id.data:
+        enterprise = db.session.get(Enterprise, form.enterprise_id.data)
+        if enterprise is None:
+            form.enterprise.errors = [_("This enterprise does not exist (any more): choose it again.")]
+        return enterprise
+    enterprise_id = pick_enterprise(form.enterprise)
+    if enterprise_id is None:
+        form.enterprise.errors = [_("Name the enterprise: type part of its name or its credit code and choose it.")]
+        return None
+    return db.session.get(Enterprise, enterprise_id)
+
+
+def _issue(enterprise: Enterprise, form: IssueCardForm, refused: Callable[[int], Any]):
+    """Issue the card the form asks for, commit and go to the card; refused, ``refused(status)`` shows the form
+    again with the refusal on its fields."""
     try:
         card = cards.issue_manual(enterprise.id, form.colour.data, form.reason.data.strip(), current_user.id)
-    except DomainError:
+    except DomainError as exc:
         db.session.rollback()
-        flash(_("Not issued: the enterprise already holds a card of this colour or a red card."), "error")
-        return redirect(url_for("web.enterprise", enterprise_id=enterprise.id))
+        return refused(refusal(form, exc))
     db.session.commit()
     flash(_("Card issued to %(name)s.", name=enterprise.name), "success")
     return redirect(url_for("web.card", card_id=card.id))

@@ -41,11 +41,13 @@ def _enterprise(enterprise_id: int) -> Enterprise:
     return enterprise
 
 
-def _render(enterprise: Enterprise, details: EnterpriseForm | None = None, status_code: int = 200):
+def render_enterprise(enterprise: Enterprise, details: EnterpriseForm | None = None, status_code: int = 200,
+                      issue: IssueCardForm | None = None):
+    """The enterprise page; ``details`` or ``issue``, a form as it was sent when it is shown again refused."""
     cards = db.session.scalars(card_queries.search(enterprise_id=enterprise.id, sort="issued")).all()
     active = next((card for card in cards if card.status == "active"), None)
     return render_template("web/enterprise.html", enterprise=enterprise, cards=cards, active=active,
-                           issue=IssueCardForm(prefix="issue"), lift=lift_form(active),
+                           issue=issue or IssueCardForm(formdata=None, prefix="issue"), lift=lift_form(active),
                            details=details or EnterpriseForm(formdata=None, prefix="ent", obj=enterprise),
                            editors=EDITORS, findings=queries.findings_of_enterprise(enterprise.id),
                            inspections=queries.inspections_of_enterprise(enterprise.id),
@@ -57,7 +59,7 @@ def _render(enterprise: Enterprise, details: EnterpriseForm | None = None, statu
 @bp.route("/enterprises/<int:enterprise_id>")
 @page()
 def enterprise(enterprise_id):
-    return _render(_enterprise(enterprise_id))
+    return render_enterprise(_enterprise(enterprise_id))
 
 
 @bp.route("/enterprises/<int:enterprise_id>/details", methods=["POST"])
@@ -68,12 +70,12 @@ def edit_enterprise(enterprise_id):
     form = EnterpriseForm(prefix="ent")
     if not form.validate_on_submit():
         flash(_("Please correct the marked fields."), "error")
-        return _render(enterprise, form, 400)
+        return render_enterprise(enterprise, form, 400)
     try:
         enterprises_service.update(enterprise, EnterpriseUpdateSchema().load(form_data(form)))
     except (ValidationError, DomainError) as exc:
         db.session.rollback()
-        return _render(_enterprise(enterprise_id), form, refusal(form, exc))
+        return render_enterprise(_enterprise(enterprise_id), form, refusal(form, exc))
     db.session.commit()
     flash(_("Details saved."), "success")
     return redirect(url_for("web.enterprise", enterprise_id=enterprise_id))

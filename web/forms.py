@@ -22,7 +22,7 @@ from wtforms import (
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
+from wtforms.widgets import CheckboxInput, HiddenInput, ListWidget
 
 from core.errors import Conflict, DomainError
 from web.labels import FEATURES, MEASURES, SECTORS, SUB_SECTORS, TASK_STATUSES, USES, WATER_CLASSES, WATER_KINDS
@@ -68,7 +68,13 @@ class ExtensionDecisionForm(FlaskForm):
 
 
 class IssueCardForm(FlaskForm):
-    enterprise = StringField(_l("Enterprise (credit code or full name)"), validators=[Optional(), Length(max=200)])
+    """On the board, ``enterprise`` is what was typed: a credit code or the exact name, or part of either that
+    the picker (picker.js) turns into a choice, whose id it puts in ``enterprise_id``. The enterprise page's form
+    has neither (the page names the enterprise)."""
+
+    enterprise = StringField(_l("Enterprise (part of its name, or its credit code)"),
+                             validators=[Optional(), Length(max=200)])
+    enterprise_id = IntegerField(widget=HiddenInput(), validators=[Optional(), NumberRange(min=1, max=2**31 - 1)])
     colour = RadioField(_l("Colour"), validators=[DataRequired()],
                         choices=[SelectChoice("yellow", _l("Yellow card")), SelectChoice("red", _l("Red card"))])
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=5000)])

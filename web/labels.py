@@ -52,7 +52,8 @@ AGREEMENT_STATES = {"valid": _l("Agreement valid"), "expiring": _l("Agreement ex
                     "expired": _l("Agreement expired"), "missing": _l("No agreement"),
                     "not_yet_signed": _l("Agreement not yet signed")}
 PARTIES = {"landlord": _l("Landlord"), "tenant": _l("Tenant")}
-CARD_STATUSES = {"active": _l("Active"), "lifted": _l("Lifted")}
+# A card in force is 持牌中 everywhere (pages, the ledger export: cards.export.STATUS_ZH), paired with 已摘牌.
+CARD_STATUSES = {"active": _l("In force"), "lifted": _l("Lifted")}
 ROLES = {"inspector": _l("Inspector"), "safety_manager": _l("Safety manager"), "env_staff": _l("Environmental staff"),
          "admin": _l("Administrator")}
 EVENTS = {

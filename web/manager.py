@@ -39,12 +39,17 @@ def _card_filters() -> dict:
 @bp.route("/cards")
 @page("safety_manager", "admin")
 def cards():
+    return board()
+
+
+def board(issue: IssueCardForm | None = None, status: int = 200):
+    """The card board; ``issue`` is the issue form as it was sent when it is shown again refused."""
     filters = _card_filters()
     rows, total = queries.limited(card_queries.search(**filters))
     export = url_for("cards.export_ledger", **{k: v for k, v in filters.items() if v})
     return render_template("web/cards.html", cards=rows, total=total, filters=filters, colours=COLOURS,
                            sectors=SECTORS, statuses=CARD_STATUSES, sorts=SORTS, export_url=export,
-                           zones=queries.zones(), limit=queries.LIST_LIMIT, issue=IssueCardForm(prefix="issue"),
-                           enterprise_choices=queries.enterprise_choices(),
+                           zones=queries.zones(), limit=queries.LIST_LIMIT,
+                           issue=issue or IssueCardForm(formdata=None, prefix="issue"),
                            charts={"by_sector": charts.cards_by_sector(), "by_month": charts.cards_by_month(),
-                                   "overdue": charts.overdue_trend()})
+                                   "overdue": charts.overdue_trend()}), status

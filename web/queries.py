@@ -99,7 +99,7 @@ def zones() -> list[str]:
 
 
 def enterprise_choices() -> list[tuple[str, str]]:
-    """(credit code, name) of every enterprise, for the board's issue form (a datalist the browser filters)."""
+    """(credit code, name) of every enterprise, for the premises forms' pickers (a datalist the browser filters)."""
     from enterprises.models import Enterprise
 
     return db.session.execute(sa.select(Enterprise.credit_code, Enterprise.name).order_by(Enterprise.name)

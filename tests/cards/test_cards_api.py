@@ -79,6 +79,30 @@ def test_yellow_escalates_to_red_when_the_deadline_passes(app, client, inspector
     assert (card["colour"], card["issued_colour"]) == ("red", "yellow")
     assert [e["action"] for e in card["events"]] == ["issued", "escalated"]
     assert {r["rule_id"] for r in card["reasons"]} == {"Y1", "R1"}
+    # the history says which reason each step added: Y1 with the issue, R1 (the same finding, overdue) with
+    # the escalation
+    finding_id = inspection["findings"][0]["id"]
+    assert [e["added"] for e in card["events"]] == [[{"rule_id": "Y1", "finding_ids": [finding_id], "card_ids": []}],
+                                                    [{"rule_id": "R1", "finding_ids": [finding_id], "card_ids": []}]]
+
+
+def test_reasons_added_after_an_escalation_are_in_the_history(app, client, inspector, make_enterprise):
+    """A card raised to red earlier still records the reasons added later (and which ones)."""
+    enterprise = make_enterprise()
+    soon = (datetime.now(UTC) + timedelta(days=2)).date()
+    first = _inspect(client, inspector, enterprise, [MAJOR | {"deadline": soon.isoformat()}])["findings"][0]["id"]
+    with app.app_context():
+        from cards import service
+
+        db.session.get(Finding, first).deadline = soon - timedelta(days=5)
+        service.reevaluate_all()
+        db.session.commit()
+    second = _inspect(client, inspector, enterprise, [MAJOR])["findings"][0]["id"]
+    [card] = _cards(client, inspector, enterprise)
+    assert [e["action"] for e in card["events"]] == ["issued", "escalated", "reasons_added"]
+    assert card["events"][-1]["added"] == [
+        {"rule_id": "R2", "finding_ids": [first, second], "card_ids": []},
+        {"rule_id": "Y1", "finding_ids": [second], "card_ids": []}]
 
 
 def test_general_findings_below_the_threshold_issue_nothing(client, inspector, make_enterprise):

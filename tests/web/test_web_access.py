@@ -35,6 +35,7 @@ PAGES = [
     ("GET", "/cards/<int:card_id>", {"safety_manager", "admin"}),
     ("POST", "/cards/<int:card_id>/lift", {"safety_manager"}),
     ("POST", "/cards/issue", {"safety_manager"}),
+    ("GET", "/cards/enterprises", {"safety_manager"}),  # the issue form's enterprise picker (JSON)
     ("GET", "/documents/<int:document_id>.pdf", INSPECTION_READERS),
     ("GET", "/extensions", {"safety_manager"}),
     ("GET", "/findings", {"inspector", "safety_manager", "admin"}),

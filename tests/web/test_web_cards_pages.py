@@ -55,6 +55,11 @@ def issue(client, enterprise, colour="yellow", reason="拒绝接受检查", page
         "issue-csrf_token": form_token(page, "issue"), "issue-colour": colour, "issue-reason": reason})
 
 
+def text_of(html: str) -> str:
+    """The page's words as a reader sees them: tags dropped, white space collapsed."""
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
 def card_of(app, enterprise) -> Card:
     with app.app_context():
         return db.session.scalar(sa.select(Card).where(Card.enterprise_id == enterprise).order_by(Card.id.desc()))
@@ -69,10 +74,12 @@ def test_a_manager_issues_a_card_with_a_written_reason(app, login, make_enterpri
     assert (card.colour, card.origin, card.issued_by_id) == ("yellow", "manual", manager)
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "拒绝接受检查 &lt;script&gt;x&lt;/script&gt;" in page and "<script>x" not in page
-    assert "MANUAL" in page and "管理人员发牌" in page  # the reason: rule id and its text in the page language
+    assert "管理人员发牌" in page and "MANUAL" not in page  # the origin in the page's language, never a code
     assert "发牌" in page and "黄牌" in page  # history: issued, by whom
+    assert "增加理由： 管理人员发牌 管理人员发牌：拒绝接受检查" in text_of(page)  # the history says which reason
     english = client.get(f"/cards/{card.id}?lang=en").get_data(as_text=True)
-    assert "Issued by a manager" in english and "History" in english
+    assert "Issued by a manager" in english and "History" in english and "MANUAL" not in english
+    assert "Reason added: By a manager Issued by a manager: 拒绝接受检查" in text_of(english)
 
 
 def test_issuing_needs_the_csrf_token_and_a_reason(app, login, make_enterprise):
@@ -81,32 +88,99 @@ def test_issuing_needs_the_csrf_token_and_a_reason(app, login, make_enterprise):
     assert client.post(f"/enterprises/{enterprise}/cards",
                        data={"issue-colour": "red", "issue-reason": "x"}).status_code == 400
     assert card_of(app, enterprise) is None
-    assert issue(client, enterprise, reason="").status_code == 302
-    assert card_of(app, enterprise) is None
+    refused = issue(client, enterprise, colour="red", reason="")
+    assert refused.status_code == 400 and card_of(app, enterprise) is None
+    page = refused.get_data(as_text=True)
+    assert '<details class="panel" id="issue-card" open>' in page  # the form shown open again
+    assert RED_KEPT.search(page)
+    assert re.search(r'class="field\s+has-error">\s*<label for="issue-reason"', page)  # the error beside the field
 
 
-def test_a_second_card_of_the_same_colour_is_refused_with_a_message(app, login, make_enterprise):
+RED_KEPT = re.compile(r'<input[^>]*checked[^>]*value="red"|<input[^>]*value="red"[^>]*checked')
+
+
+def test_a_second_card_of_the_same_colour_is_refused_keeping_what_was_typed(app, login, make_enterprise):
     enterprise = make_enterprise()
     client, _ = login("safety_manager")
     issue(client, enterprise)
-    response = issue(client, enterprise)
-    page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "未发牌" in page
+    first = card_of(app, enterprise).id
+    response = issue(client, enterprise, reason="再次拒绝检查")
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert f"该企业已持有同级或更高的有效警示牌（编号 {first}）" in page
+    assert '<fieldset class="segmented has-error">' in page  # beside the colour
+    assert re.search(r">\s*再次拒绝检查</textarea>", page)
 
 
-def test_the_board_issues_a_card_by_credit_code(app, login, make_enterprise):
-    enterprise = make_enterprise(name="南岸燃气有限公司")
+def _code(app, enterprise: int) -> str:
+    from enterprises.models import Enterprise
+
+    with app.app_context():
+        return db.session.get(Enterprise, enterprise).credit_code
+
+
+def board_issue(client, board: str, **fields):
+    return client.post("/cards/issue", data={"issue-csrf_token": form_token(board, "issue"), "issue-colour": "red",
+                                             "issue-reason": "发生生产安全事故"} | fields)
+
+
+def test_the_board_issues_a_card_by_credit_code_or_by_the_pickers_choice(app, login, make_enterprise):
+    enterprise, chosen = make_enterprise(name="南岸燃气有限公司"), make_enterprise(name="北岸燃气有限公司")
     client, _ = login("safety_manager")
     board = client.get("/cards").get_data(as_text=True)
-    with app.app_context():
-        from enterprises.models import Enterprise
-        code = db.session.get(Enterprise, enterprise).credit_code
-    assert f'<option value="{code}">南岸燃气有限公司</option>' in board
-    response = client.post("/cards/issue", data={"issue-csrf_token": form_token(board, "issue"),
-                                                 "issue-enterprise": code, "issue-colour": "red",
-                                                 "issue-reason": "发生生产安全事故"})
+    assert "<datalist" not in board and 'data-picker="/cards/enterprises"' in board
+    response = board_issue(client, board, **{"issue-enterprise": _code(app, enterprise).lower()})
     assert response.status_code == 302
     assert card_of(app, enterprise).colour == "red"
+    # the picker puts its choice's id beside the name it shows
+    response = board_issue(client, board, **{"issue-enterprise": "北岸燃气有限公司", "issue-enterprise_id": chosen})
+    assert response.status_code == 302 and card_of(app, chosen).colour == "red"
+
+
+@pytest.mark.parametrize("typed, says", [
+    ("", "请指定企业"),
+    ("不存在的公司", "不存在的公司"),
+    ("燃气", "北岸燃气有限公司 · 南岸燃气有限公司"),  # several contain it: they are named
+])
+def test_a_refused_board_issue_keeps_what_was_typed_with_the_error_beside_the_field(
+        app, login, make_enterprise, typed, says):
+    make_enterprise(name="南岸燃气有限公司"), make_enterprise(name="北岸燃气有限公司")
+    client, _ = login("safety_manager")
+    board = client.get("/cards").get_data(as_text=True)
+    response = board_issue(client, board, **{"issue-enterprise": typed, "issue-reason": "拒绝检查 <b>"})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert says in page
+    assert re.search(r'class="field\s+has-error">\s*<label for="issue-enterprise"', page)
+    assert f'value="{typed}"' in page and re.search(r">\s*拒绝检查 &lt;b&gt;</textarea>", page)
+    assert RED_KEPT.search(page)
+    with app.app_context():
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Card)) == 0
+
+
+def test_a_stale_pickers_choice_is_refused_on_the_field(app, login, make_enterprise):
+    client, _ = login("safety_manager")
+    board = client.get("/cards").get_data(as_text=True)
+    response = board_issue(client, board, **{"issue-enterprise": "南岸", "issue-enterprise_id": "999999"})
+    assert response.status_code == 400 and "该企业不存在" in response.get_data(as_text=True)
+    words = board_issue(client, board, **{"issue-enterprise": "南岸", "issue-enterprise_id": "first"})
+    assert words.status_code == 400 and 'value="南岸"' in words.get_data(as_text=True)
+
+
+def test_the_picker_offers_enterprises_by_part_of_the_name_or_code(app, login, make_enterprise):
+    gas, other = make_enterprise(name="南岸燃气有限公司"), make_enterprise(name="港城化工有限公司")
+    make_enterprise(name="100%_纯化工")
+    client, _ = login("safety_manager")
+    issue(client, other, "red")
+    found = client.get("/cards/enterprises?q=燃气").json["matches"]
+    assert found == [{"id": gas, "name": "南岸燃气有限公司", "credit_code": _code(app, gas), "card": None}]
+    by_code = client.get(f"/cards/enterprises?q={_code(app, other)[-8:].lower()}").json["matches"]
+    assert [(m["id"], m["card"]) for m in by_code] == [(other, "red")]
+    assert [m["name"] for m in client.get("/cards/enterprises?q=%25_").json["matches"]] == ["100%_纯化工"]
+    assert client.get("/cards/enterprises?q=").json["matches"] == []
+    assert len(client.get("/cards/enterprises?q=有限公司").json["matches"]) == 2
+    inspector, _ = login("inspector")
+    assert inspector.get("/cards/enterprises?q=燃气").status_code == 403
 
 
 def test_lifting_is_refused_while_a_triggering_finding_is_open(app, login, record, major_card):
@@ -251,3 +325,115 @@ def test_the_new_manager_pages_render_in_both_languages(app, login, make_enterpr
         else:
             assert "Issue a card" in html or "Reasons" in html
 
+
+
+def _reasons_section(html: str) -> str:
+    return text_of(html.split('id="reasons"', 1)[1].split('id="history"', 1)[0])
+
+
+def test_a_cards_reasons_name_their_findings_and_explain_one_named_twice(app, login, major_card):
+    """Y1 named the major finding while it was within its deadline; once overdue, R1 named it too (and raised
+    the card to red). Both stay on the card: the page says when each held and what holds now."""
+    from cards import service
+
+    enterprise, card, finding = major_card
+    client, _ = login("safety_manager")
+    page = client.get(f"/cards/{card}").get_data(as_text=True)
+    reasons = _reasons_section(page)
+    assert f"#{finding}" not in reasons and "隐患 #" not in reasons  # no bare number
+    assert "储罐区&lt;b&gt;可燃气体报警器&lt;/b&gt;失效" in reasons  # its description (escaped)
+    assert "HC-G-01" in reasons and "待整改" in reasons and "整改期限" in reasons
+    assert f'href="/findings/{finding}"' in page
+    assert "same-finding" not in page  # named once so far
+    with app.app_context():
+        row = db.session.get(Finding, finding)
+        row.deadline = date(2026, 1, 10)  # time passes: the deadline is behind us
+        service.reevaluate([enterprise])
+        db.session.commit()
+    page = client.get(f"/cards/{card}").get_data(as_text=True)
+    explained = text_of(page.split('class="same-finding"', 1)[1].split("</div>", 1)[0])
+    assert "被 2 条理由列为触发隐患" in explained
+    assert explained.index("尚在整改期限内") < explained.index("重大事故隐患逾期未整改")  # Y1 first, then R1
+    assert "当前：待整改，已逾期（整改期限 2026年1月10日）" in explained
+    history = text_of(page.split('id="history"', 1)[1])
+    assert "升为红牌" in history and "增加理由： R1 重大事故隐患逾期未整改 · 隐患 储罐区" in history
+    english = text_of(client.get(f"/cards/{card}?lang=en").get_data(as_text=True))
+    assert "is named by 2 reasons" in english and "Now: Open, overdue: its deadline was" in english
+    with app.app_context():
+        db.session.get(Finding, finding).status = "verified"
+        db.session.commit()
+    page = client.get(f"/cards/{card}?lang=zh").get_data(as_text=True)
+    assert re.search(r'<li class="trigger-finding closed" data-finding="\d+">\s*<a [^>]*><s>储罐区', page)
+    assert "当前：已销号。" in text_of(page)
+
+
+TABLET_PORTRAIT = {"width": 800, "height": 1280}
+
+
+def test_the_picker_in_a_browser_by_keyboard_and_by_touch(app, tablet, browser_login, make_enterprise, screenshots):
+    """At 10-inch tablet size, portrait: typing part of a name offers the matches; arrow keys and Enter choose
+    (Enter does not send the form), the form then issues to the chosen one; a tap chooses as well."""
+    south, north = make_enterprise(name="南岸燃气有限公司"), make_enterprise(name="北岸燃气有限公司")
+    make_enterprise(name="港城化工有限公司")
+    page = tablet(viewport=TABLET_PORTRAIT).new_page()
+    browser_login(page, "safety_manager")
+    page.goto("/cards")
+    page.locator("#issue-card > summary").tap()
+    box = page.locator("#issue-enterprise")
+    box.focus()
+    page.keyboard.type("燃气")
+    options = page.locator("#issue-enterprise-list [role=option]")
+    options.first.wait_for()
+    assert options.count() == 2 and box.get_attribute("aria-expanded") == "true"
+    assert "找到 2 家企业" in page.locator(".picker-status").inner_text()
+    first = options.first.bounding_box()
+    assert first["height"] >= 44 and first["width"] >= 300  # a finger's target, within the screen
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    assert options.nth(1).get_attribute("aria-selected") == "true"
+    assert box.get_attribute("aria-activedescendant") == options.nth(1).get_attribute("id")
+    page.keyboard.press("Enter")
+    assert page.url.endswith("/cards")  # choosing did not send the form
+    assert box.input_value() == "南岸燃气有限公司"  # sorted by name: 北岸 first, then 南岸
+    assert page.locator("#issue-enterprise_id").input_value() == str(south)
+    assert page.locator("#issue-enterprise-list").is_hidden()
+    screenshots(page, "card-picker-chosen-800x1280", full_page=False)
+    page.keyboard.press("Tab")
+    page.keyboard.press("Space")  # the colour: yellow, the first radio
+    page.locator("#issue-reason").fill("拒绝接受检查")
+    page.locator("#issue-card button[type=submit]").tap()
+    page.wait_for_url(re.compile(r"/cards/\d+$"))
+    assert card_of(app, south).colour == "yellow" and card_of(app, north) is None
+    # a tap chooses too, and typing again forgets the choice
+    page.goto("/cards")
+    page.locator("#issue-card > summary").tap()
+    page.locator("#issue-enterprise").fill("北岸")
+    page.locator("#issue-enterprise-list [role=option]", has_text="北岸燃气有限公司").tap()
+    assert page.locator("#issue-enterprise_id").input_value() == str(north)
+    page.locator("#issue-enterprise").press("End")
+    page.keyboard.type("x")
+    assert page.locator("#issue-enterprise_id").input_value() == ""
+    page.keyboard.press("Escape")
+
+
+def test_the_board_shows_every_state_and_exports_them_in_one_file(app, login, record, major_card):
+    enterprise, card, _finding = major_card
+    with app.app_context():
+        db.session.get(Card, card).status = "lifted"
+        db.session.commit()
+    client, _ = login("safety_manager")
+    assert "港城化工有限公司" not in client.get("/cards").get_data(as_text=True)  # in force only, by default
+    board = client.get("/cards?status=all").get_data(as_text=True)
+    assert '<option value="all" selected>全部状态</option>' in board and "港城化工有限公司" in board
+    export = re.search(r'<a class="btn" href="([^"]+)" download>', board).group(1)
+    assert "status=" not in export  # the ledger's default: every state
+    assert _ledger_states(client, export) == ["已摘牌"]
+
+
+def _ledger_states(client, url: str) -> list:
+    import io
+
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(io.BytesIO(client.get(url.replace("&amp;", "&")).data)).active
+    return [row[6] for row in sheet.iter_rows(min_row=2, values_only=True)]
