@@ -9,8 +9,10 @@ import re
 
 import pytest
 
-from tests.web.conftest import PHOTOS
+from tests.web.conftest import PHOTOS, overdue_alert
 from tests.web.test_web_browser import fill_inspection
+from tests.web.test_web_cards_pages import major_card, record  # noqa: F401 (fixtures)
+from tests.web.test_web_premises import building  # noqa: F401 (fixture)
 
 PORTRAIT = {"width": 800, "height": 1280}
 LANDSCAPE = {"width": 1280, "height": 800}
@@ -165,3 +167,133 @@ def test_a_photo_the_device_cannot_draw_gets_a_named_tile(tablet, browser_login,
     assert item.locator(".thumbs img").count() == 0  # no broken image
     assert "IMG_0001.HEIC" in tile.inner_text() and "本机无法预览" in tile.inner_text()
     assert tile.get_attribute("role") == "img" and "IMG_0001.HEIC" in tile.get_attribute("aria-label")
+
+
+# ---- touch targets, the focus ring, nothing focused under the sticky bars ----
+
+# Every control the page shows, measured where a finger lands: a check box or radio button by its label too (a
+# tap on the label works it). Exempt, as WCAG 2.5.8 allows: a link displayed inline in running text, that is,
+# its nearest block container has text of its own outside the link (a sentence, not a table cell or a list row
+# holding the link alone).
+TARGETS = r"""() => {
+    const CONTROLS = 'a[href], button, input:not([type=hidden]), select, textarea, summary, [role=button], [tabindex]';
+    const shown = (el) => { const s = getComputedStyle(el); const r = el.getBoundingClientRect();
+        return r.width > 0 && r.height > 0 && s.visibility !== 'hidden' && el.getClientRects().length > 0
+            && !el.closest('details:not([open]) > :not(summary)') && !el.closest('.sr-only, .visually-hidden')
+            && r.right > 0 && r.left < innerWidth; };
+    const blockOf = (el) => { let b = el.parentElement;
+        while (b && getComputedStyle(b).display.startsWith('inline')) b = b.parentElement; return b; };
+    // running text: words (letters, not only separators such as ", " or " · ") outside every link and control
+    const inRunningText = (el) => { if (el.tagName !== 'A' || getComputedStyle(el).display !== 'inline') return false;
+        const walker = document.createTreeWalker(blockOf(el), NodeFilter.SHOW_TEXT);
+        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+            if (!node.parentElement.closest('a, button, label, .badge') && /\p{L}/u.test(node.textContent)) return true;
+        }
+        return false; };
+    const area = (el) => { const boxes = [el.getBoundingClientRect()];
+        if (el.matches('input[type=checkbox], input[type=radio], input[type=file]')) {
+            const label = el.closest('label') || (el.id && document.querySelector(`label[for="${el.id}"]`));
+            if (label) boxes.push(label.getBoundingClientRect());
+            if (el.nextElementSibling) boxes.push(el.nextElementSibling.getBoundingClientRect());
+        }
+        return boxes.reduce((a, b) => (a.width * a.height >= b.width * b.height ? a : b)); };
+    const small = [], exempt = [];
+    for (const el of document.querySelectorAll(CONTROLS)) {
+        if (!shown(el) && !(el.matches('input') && el.nextElementSibling && shown(el.nextElementSibling))) continue;
+        const r = area(el);
+        if (r.width >= 44 && r.height >= 44) continue;
+        const what = `${el.outerHTML.slice(0, 90)} ${Math.round(r.width)}x${Math.round(r.height)}`;
+        (inRunningText(el) ? exempt : small).push(what);
+    }
+    return {small, exempt};
+}"""
+
+# The focused element (after a Tab): does it, or what draws it (the span of a segmented choice, the label of a
+# camera button), show a ring, and is it the element at the centre of its box, not the sticky header or bar?
+FOCUSED = r"""() => {
+    const el = document.activeElement;
+    if (!el || el === document.body) return null;
+    const drawn = [el, el.nextElementSibling, el.closest('label')].filter(Boolean);
+    const ring = drawn.some((d) => { const s = getComputedStyle(d);
+        return s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2; });
+    const r = el.getClientRects()[0] || el.getBoundingClientRect();  // a wrapped link: its first line
+    const x = r.left + r.width / 2, y = Math.min(Math.max(r.top + r.height / 2, 0), innerHeight - 1);
+    const top = document.elementFromPoint(x, y);
+    const seen = !!top && drawn.some((d) => d === top || d.contains(top));
+    return {what: el.outerHTML.slice(0, 90), ring, seen, over: seen || !top ? '' : top.outerHTML.slice(0, 60)};
+}"""
+
+
+def walk_focus(page, key="Tab", limit=800) -> tuple[list[str], int]:
+    """Tab through the page (as a keyboard does, so :focus-visible applies; ``Shift+Tab`` from the end, upwards,
+    where the sticky header is the danger) and report each element without a ring or hidden under something
+    else at its centre; and how many elements were reached."""
+    faults = []
+    # start from the document itself: Tab goes to the first element, Shift+Tab to the last
+    page.evaluate("document.querySelectorAll('[data-walk]').forEach((el) => { delete el.dataset.walk; });"
+                  "document.body.tabIndex = -1; document.body.focus(); document.body.removeAttribute('tabindex')")
+    seen, last = set(), None
+    for _ in range(limit):
+        page.keyboard.press(key)
+        got = page.evaluate(FOCUSED)
+        if got is None:
+            break
+        mark = page.evaluate("() => { const el = document.activeElement; el.dataset.walk ||= Math.random(); "
+                             "return el.dataset.walk; }")
+        if mark == last:
+            continue  # the parts of one control (a date field's day, month, year)
+        if mark in seen:
+            break  # round the page once
+        seen.add(mark)
+        last = mark
+        if not got["ring"]:
+            faults.append(f"no focus ring: {got['what']}")
+        if not got["seen"]:
+            faults.append(f"covered when focused ({key}): {got['what']} under {got['over']}")
+    return faults, len(seen)
+
+
+@pytest.fixture
+def everything(client, auth, water, body, building, major_card):  # noqa: F811 (the imported fixtures)
+    """One of each page's subject: a finding with a card, an inspection, a water body, shared premises."""
+    enterprise, card, finding = major_card
+    return {"enterprise": enterprise, "card": card, "finding": finding, "body": body,
+            "premises": building["premises"], "inspection": building["inspection"],
+            "finding_json": client.get(f"/api/v1/findings/{finding}", headers=auth("safety_manager")).json}
+
+
+def test_touch_targets_focus_rings_and_nothing_hidden_when_focused(app, tablet, browser_login, everything,
+                                                                   screenshots):
+    """The main pages at 800x1280 for a user who holds every role (so every form shows): no control smaller than
+    44x44 px but links in running text, a ring on everything the keyboard reaches, none of it under the sticky
+    header or the form's submit bar."""
+    page = tablet(viewport=PORTRAIT).new_page()
+    user_id = browser_login(page, *ROLES["every role"])
+    overdue_alert(app, everything["finding_json"], user_id)
+    pages = ["/today", "/findings", f"/findings/{everything['finding']}", "/enterprises",
+             f"/enterprises/{everything['enterprise']}", f"/inspections/{everything['inspection']}", "/cards",
+             f"/cards/{everything['card']}", "/water-bodies", f"/water-bodies/{everything['body']}", "/premises",
+             f"/premises/{everything['premises']}", "/alerts", "/extensions", "/inspect"]
+    report = {}
+    for path in pages:
+        page.goto(path)
+        page.wait_for_load_state("networkidle")
+        if path == "/inspect":  # the form with its checklist and a finding open, as in the field
+            page.fill("#enterprise-q", "港城")
+            page.locator("#enterprise-results .choice").first.click()
+            page.wait_for_selector("#checklist li.item")
+            page.locator("#checklist li.item .res-failed span").first.tap()
+        page.evaluate("document.querySelectorAll('details').forEach((d) => { d.open = !d.closest('header'); })")
+        targets = page.evaluate(TARGETS)
+        down, reached = walk_focus(page)
+        up, _ = walk_focus(page, "Shift+Tab")
+        report[path] = {"faults": [f"small: {what}" for what in targets["small"]] + down + up,
+                        "exempt (inline in text)": targets["exempt"]}
+        print(f"\n{path}: {reached} elements reached by Tab")
+        screenshots(page, f"tablet-targets{path.replace('/', '-')}")
+    for path, found in report.items():
+        print(f"\n{path}")
+        for kind, lines in found.items():
+            for line in lines:
+                print(f"  {kind}: {line}")
+    assert not any(found["faults"] for found in report.values())
