@@ -58,11 +58,16 @@ def test_the_header_is_one_row_and_every_link_is_reachable(tablet, browser_login
         page.goto(f"/enterprises?lang={lang}")
         served = page.request.get("/enterprises").text()  # the links in the server's order, before nav.js
         expected = re.findall(r'<li><a href="([^"]+)"', served.split('class="nav-row"')[1].split("</ul>")[0])
-        for name, size in (("portrait", PORTRAIT), ("landscape", LANDSCAPE), ("phone", PHONE)):
+        for name, size, waiting in (("portrait", PORTRAIT, 0), ("landscape", LANDSCAPE, 0), ("phone", PHONE, 0),
+                                    ("portrait", PORTRAIT, 3), ("phone", PHONE, 3)):
             page.set_viewport_size(size)
+            # inspections waiting on the tablet: their count appears in the header, as outbox.js shows it
+            page.evaluate("""(n) => { const count = document.getElementById('outbox-count');
+                if (count) { count.textContent = `${App.t('queued_short')} ${n}`; count.hidden = n === 0; } }""",
+                          waiting)
             page.wait_for_timeout(50)  # the ResizeObserver's turn
             got = page.evaluate(HEADER)
-            heights[f"{lang} {name}"] = got["height"]
+            heights[f"{lang} {name}{' +outbox' if waiting else ''}"] = got["height"]
             assert got["height"] <= HEADER_MAX, (lang, name, got)
             # each link once, in order in the row and in "More" (the current page's link may stay in the row)
             assert sorted(got["row"] + got["more"]) == sorted(expected), (lang, name, got)

@@ -51,13 +51,9 @@
 
   fit();
   if ("ResizeObserver" in window) {
-    let width = 0;
-    new ResizeObserver(() => {
-      if (header.clientWidth !== width) {
-        width = header.clientWidth;
-        fit();
-      }
-    }).observe(header);
+    // a turned tablet, and the outbox's count appearing beside the links (fit() changes neither size)
+    const observer = new ResizeObserver(() => fit());
+    [header, document.getElementById("outbox-count")].forEach((el) => el && observer.observe(el));
   } else {
     window.addEventListener("resize", fit);
   }
