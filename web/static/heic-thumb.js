@@ -12,6 +12,7 @@
   "use strict";
   const SIDE = 320;  // longest side of a thumbnail in pixels: a 120 px tile, sharp on a 2x screen
   const QUALITY = 0.8;
+  const GIVE_UP_MS = 60000;  // a decoder still busy after this: the tile instead (sending waits for no thumbnail)
 
   if (typeof window === "undefined") {  // ---- the worker: bytes in, RGBA pixels out ----
     let decoderReady = null;
@@ -60,6 +61,7 @@
       worker = new Worker(script.src);
       worker.onmessage = (event) => {
         const {id, pixels, error} = event.data;
+        if (!waiting.has(id)) return;  // given up on already
         const {resolve, reject} = waiting.get(id);
         waiting.delete(id);
         if (error) reject(new Error(error)); else resolve(pixels);
@@ -75,6 +77,9 @@
     return new Promise((resolve, reject) => {
       waiting.set(id, {resolve, reject});
       worker.postMessage({id, file, decoder: DECODER});
+      setTimeout(() => {
+        if (waiting.delete(id)) reject(new Error("the decoder took too long"));
+      }, GIVE_UP_MS);
     });
   }
 
