@@ -33,8 +33,8 @@ from web.i18n import current_language
 
 STATIC = Path(__file__).parent / "static"
 # Static files the service worker keeps for offline use (the app shell).
-SHELL_ASSETS = ("app.css", "app.js", "outbox.js", "photos.js", "signpad.js", "inspect.js", "alerts.js",
-                "offline-forms.js", "icon.svg")
+SHELL_ASSETS = ("app.css", "app.js", "nav.js", "outbox.js", "photos.js", "heic-thumb.js", "vendor/libheif.js",
+                "signpad.js", "inspect.js", "alerts.js", "offline-forms.js", "icon.svg")
 
 
 @cache
@@ -77,6 +77,7 @@ def js_strings() -> dict:
         "queue_empty": _("Nothing waiting to be sent."),
         "remove_photo": _("Remove photo"),
         "photo_failed": _("This photo could not be read."),
+        "no_preview": _("No preview on this device"),
         "photo_refused": _("A photo was refused by the server and left out:"),
         "send_without": _("Send without the refused photo"),
         "no_results": _("No enterprise found."),

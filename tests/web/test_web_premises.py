@@ -126,6 +126,7 @@ def test_the_premises_page_on_a_tablet(building, tablet, browser_login, screensh
     # nothing wider than the tablet: no sideways scrolling
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     screenshots(page, "premises-zh")
+    page.locator(".account > summary").click()  # the language is in the account menu
     page.click("text=English")
     page.wait_for_load_state()
     assert page.locator("#tenants [data-agreement=expiring] .badge").inner_text() == "Agreement expiring"

@@ -331,11 +331,12 @@
     for (const file of Array.from(input.files || [])) {
       if (entry.photos.length >= config.maxPhotos) break;
       photoKeys += 1;
-      const photo = {key: photoKeys, file, ready: Photos.downscale(file).catch(() => file)};
+      // The thumbnail made here (HEIC too) is shown now and kept with the outbox entry, which shows it again.
+      const photo = {key: photoKeys, file, ready: Photos.downscale(file).catch(() => file), thumb: Thumbs.make(file)};
       entry.photos.push(photo);
       thumbs.appendChild(Photos.thumb(file, () => {
         entry.photos = entry.photos.filter((p) => p !== photo);
-      }));
+      }, photo.thumb));
     }
     input.value = "";
   }
@@ -780,7 +781,7 @@
       for (const [index, entry] of failed.entries()) {
         for (const photo of entry.photos) {
           const file = await photo.ready;
-          photos.push({finding: index, blob: file, name: file.name || "photo.jpg", id: null});
+          photos.push({finding: index, blob: file, name: file.name || "photo.jpg", id: null, thumb: await photo.thumb});
         }
       }
       const domainInput = form.querySelector("input[name=domain]:checked");

@@ -259,6 +259,18 @@
   const STATES = {queued: "queued", uploading: "uploading", sending: "sending", sent: "sent",
                   rejected: "rejected", login: "login"};
 
+  let thumbUrls = [];  // the object URLs of the thumbnails shown, revoked when the list is drawn again
+
+  /** The thumbnails of the photos still on this tablet (made on the device when they were chosen, kept with the
+      entry): a tile naming the file where there is none; nothing once sent (the blobs are gone then). */
+  function photoThumbs(item) {
+    const kept = (item.photos || []).filter((p) => p.blob || p.thumb);
+    if (!kept.length) return null;
+    const box = App.el("div", "thumbs outbox-thumbs");
+    kept.forEach((p) => box.appendChild(Thumbs.figure(p.thumb || null, p.name, thumbUrls)));
+    return box;
+  }
+
   async function render() {
     let items = (await all()).sort((a, b) => b.created - a.created);
     const counter = document.getElementById("outbox-count");
@@ -272,6 +284,8 @@
     if (list.dataset.finding) {  // a finding's page lists what waits for that finding only
       items = items.filter((item) => String(item.finding_id) === list.dataset.finding);
     }
+    thumbUrls.forEach((url) => URL.revokeObjectURL(url));
+    thumbUrls = [];
     if (!items.length) {
       list.replaceChildren(App.el("li", "empty", App.t("queue_empty")));
       return;
@@ -299,6 +313,8 @@
       main.appendChild(App.el("span", "desc", `${item.summary.domain} · ${when}`));
       main.appendChild(App.el("span", "desc",
         `${item.summary.findings} ${App.t("findings_word")} · ${(item.photos || []).length} ${App.t("photo_count")}`));
+      const thumbs = photoThumbs(item);
+      if (thumbs) main.appendChild(thumbs);
       li.appendChild(main);
       const state = App.el("span", `badge outbox-state state-${item.state}`,
                            App.t(STATES[item.state] || item.state) + (item.state === "uploading" ? ` ${item.progress}` : ""));

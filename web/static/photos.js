@@ -1,5 +1,6 @@
-/* Photos on the device: downscale before upload (saves the inspector's data plan) and show thumbnails at once.
-   The server accepts originals too, so anything the browser cannot decode (HEIC) is sent as it is. */
+/* Photos on the device: downscale before upload (saves the inspector's data plan) and show thumbnails at once
+   (made by heic-thumb.js, HEIC included). The server accepts originals too, so anything the browser cannot
+   decode itself (HEIC) is sent as it is. */
 (function () {
   "use strict";
   const LONGEST_SIDE = 2048;
@@ -84,29 +85,36 @@
     return new File([blob], name, {type: "image/jpeg", lastModified: file.lastModified});
   }
 
-  /** A thumbnail for a blob; ``onRemove`` (optional) adds a remove button. */
-  function thumb(blob, onRemove) {
-    const url = URL.createObjectURL(blob);
-    const figure = document.createElement("figure");
-    figure.className = "thumb";
-    const img = document.createElement("img");
-    img.src = url;
-    img.alt = blob.name || "";
-    figure.appendChild(img);
+  /** A thumbnail for a photo file, placed at once and filled when ``made`` (a promise of Thumbs.make's small
+      JPEG, made here when not given) settles: the picture, or a tile naming the file when the device cannot
+      draw it. ``onRemove`` (optional) adds a remove button. */
+  function thumb(file, onRemove, made = Thumbs.make(file)) {
+    const urls = [];
+    let box = document.createElement("figure");
+    box.className = "thumb thumb-pending";
+    box.setAttribute("aria-busy", "true");
+    let button = null;
     if (onRemove) {
-      const button = document.createElement("button");
+      button = document.createElement("button");
       button.type = "button";
       button.className = "thumb-remove";
       button.textContent = "×";
       button.setAttribute("aria-label", window.App ? App.t("remove_photo") : "Remove");
       button.addEventListener("click", () => {
-        URL.revokeObjectURL(url);
-        figure.remove();
+        urls.forEach((url) => URL.revokeObjectURL(url));
+        box.remove();
         onRemove();
       });
-      figure.appendChild(button);
+      box.appendChild(button);
     }
-    return figure;
+    made.then((blob) => {
+      if (!box.isConnected) return;  // removed before its thumbnail was ready
+      const done = Thumbs.figure(blob, file.name, urls);
+      if (button) done.appendChild(button);
+      box.replaceWith(done);
+      box = done;
+    });
+    return box;
   }
 
   /** Plain forms (rectification): downscale the chosen files in place and show them. */
