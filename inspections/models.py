@@ -24,6 +24,11 @@ STATUSES = ("open", "rectification_submitted", "verified")
 EXTENSION_STATUSES = ("pending", "approved", "rejected")
 SIGNER_ROLES = ("lead", "second", "enterprise")  # 主办检查人员, 协办检查人员, 被检查单位负责人
 PARTIES = ("landlord", "tenant")  # whom a finding of a premises inspection is against
+# Where a finding comes from, as its row records it (every finding is made by an inspection): ``agreement`` — made
+# from the premises register for a tenancy without a work safety management agreement (``tenancy_id``);
+# ``checklist`` — a failed checklist item (``item_code``); ``observation`` — written by the inspector on no item.
+FINDING_SOURCES = ("checklist", "observation", "agreement")
+FINDING_SORTS = ("deadline", "found", "newest")  # the list orders (``inspections.findings.SORTS``)
 # An inspection is of an enterprise or of premises; a finding is against an enterprise or a person landlord of
 # premises (who has no register entry): at least one of the two is named.
 _PARTY_NAMED = "enterprise_id IS NOT NULL OR premises_id IS NOT NULL"
@@ -119,7 +124,14 @@ class Finding(db.Model):
         _one_of("category", CATEGORIES),
         _one_of("severity", SEVERITIES),
         _one_of("status", STATUSES),
-        sa.Index("ix_findings_status_deadline", "status", "deadline"),
+        # The lists' orders (``inspections.findings.SORTS``), each ending in the id so that a keyset page is one
+        # index range: all findings, by status, by severity, and the findings not yet closed (the default list).
+        sa.Index("ix_findings_status_deadline_id", "status", "deadline", "id"),
+        sa.Index("ix_findings_deadline_id", "deadline", "id"),
+        sa.Index("ix_findings_found_dt_id", "found_dt", "id"),
+        sa.Index("ix_findings_severity_deadline_id", "severity", "deadline", "id"),
+        sa.Index("ix_findings_unclosed_deadline_id", "deadline", "id", sqlite_where=sa.text("status != 'verified'"),
+                 postgresql_where=sa.text("status <> 'verified'")),
         sa.Index("ix_findings_enterprise_status", "enterprise_id", "status"),
         sa.CheckConstraint(_PARTY_NAMED, name="party_named"),
         _one_of("party", PARTIES),
