@@ -19,10 +19,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
+from core.api import ID
 from core.db import db
 from core.errors import Invalid
+from core.text import Text
 
 COUNT_CAP = 10_000
 MAX_OFFSET = 2_000  # rows skipped by a page number at most; deeper pages are reached with a cursor
@@ -52,6 +54,7 @@ class Page:
     capped at ``COUNT_CAP`` with ``more`` telling that there are more rows than that."""
 
     rows: list
+    size: int
     total: int
     more: bool
     first: int
@@ -62,10 +65,11 @@ class Page:
     def last(self) -> int:
         return self.first + len(self.rows) - 1 if self.rows else 0
 
-    def header(self, size: int) -> dict:
-        """The ``X-Pagination`` header's object (``PaginationSchema``)."""
-        return {"total": self.total, "total_is_capped": self.more, "page_size": size, "first_item": self.first,
-                "last_item": self.last, "next_cursor": self.next_cursor, "previous_cursor": self.previous_cursor}
+    def headers(self) -> dict:
+        """The API's ``X-Pagination`` header: a JSON object (``PaginationSchema``)."""
+        return {"X-Pagination": json.dumps({
+            "total": self.total, "total_is_capped": self.more, "page_size": self.size, "first_item": self.first,
+            "last_item": self.last, "next_cursor": self.next_cursor, "previous_cursor": self.previous_cursor})}
 
 
 class PaginationSchema(Schema):
@@ -78,6 +82,17 @@ class PaginationSchema(Schema):
     last_item = fields.Integer()
     next_cursor = fields.String(allow_none=True, metadata={"description": "give as cursor for the next page"})
     previous_cursor = fields.String(allow_none=True, metadata={"description": "give as cursor for the page before"})
+
+
+class ListPageSchema(Schema):
+    """Paging of a list (``core.keyset``): a page number for the first pages, a cursor for any depth."""
+
+    page = fields.Integer(load_default=1, validate=ID, metadata={
+        "description": f"page number, while it skips at most {MAX_OFFSET} rows; deeper, use cursor"})
+    page_size = fields.Integer(load_default=10, validate=validate.Range(1, 100))
+    cursor = Text(validate=validate.Length(max=500), metadata={
+        "description": "next_cursor or previous_cursor of X-Pagination: the page after (before) the one it came "
+                       "with; page is then ignored"})
 
 
 PAGINATION_HEADER = {"X-Pagination": {"description": "paging of the list, a JSON object",
@@ -172,4 +187,9 @@ def fetch(query: sa.Select, sort_name: str, sort: Sort, size: int, page: int = 1
         next_cursor = _encode(sort_name, "after", [k(rows[-1]) for k in key], start + len(rows))
     if rows and has_previous:
         previous_cursor = _encode(sort_name, "before", [k(rows[0]) for k in key], start)
-    return Page(rows, total, more, start + 1 if rows else 0, next_cursor, previous_cursor)
+    return Page(rows, size, total, more, start + 1 if rows else 0, next_cursor, previous_cursor)
+
+
+def page_of(query: sa.Select, sort_name: str, sort: Sort, args: dict) -> Page:
+    """``fetch`` with a list's parsed ``ListPageSchema`` arguments."""
+    return fetch(query, sort_name, sort, args["page_size"], args["page"], args.get("cursor"))

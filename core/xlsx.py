@@ -11,10 +11,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import tempfile
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 
-from openpyxl.cell import Cell
+from openpyxl import Workbook
+from openpyxl.cell import Cell, WriteOnlyCell
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from core.text import scrub
@@ -29,13 +33,44 @@ def _cell_value(value):
     return value
 
 
+def _as_text(cell: Cell) -> Cell:
+    """A string cell stays text: typed as a string, quote-prefixed unless it starts with a letter or digit."""
+    if isinstance(cell.value, str):
+        cell.data_type = "s"
+        if cell.value and not cell.value[0].isalnum():
+            cell.quotePrefix = True
+    return cell
+
+
 def append_row(sheet: Worksheet, values: Iterable) -> tuple[Cell, ...]:
     """Append ``values`` (text, numbers, dates, aware datetimes, None) as the sheet's next row; its cells."""
     sheet.append([_cell_value(value) for value in values])
     row = sheet[sheet.max_row]
     for cell in row:
-        if isinstance(cell.value, str):
-            cell.data_type = "s"
-            if cell.value and not cell.value[0].isalnum():
-                cell.quotePrefix = True
+        _as_text(cell)
     return row
+
+
+def stream(title: str, columns: list[tuple[str, int]], rows: Iterable[Iterable], chunk: int = 64 * 1024
+           ) -> Iterator[bytes]:
+    """An XLSX file of one sheet (``columns``: header and width; then ``rows`` of values as ``append_row``
+    takes them) as pieces of bytes, in flat memory: openpyxl's write-only mode writes each row to a temporary
+    file as it comes, and the finished file is read back from another temporary file ``chunk`` bytes at a time.
+    Header bold and frozen; dates and times get openpyxl's date formats."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title)
+    for index, (_, width) in enumerate(columns, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = "A2"
+    bold = Font(bold=True)
+    header = [_as_text(WriteOnlyCell(sheet, _cell_value(name))) for name, _ in columns]
+    for cell in header:
+        cell.font = bold
+    sheet.append(header)
+    for values in rows:
+        sheet.append([_as_text(WriteOnlyCell(sheet, _cell_value(value))) for value in values])
+    with tempfile.TemporaryFile() as out:
+        book.save(out)
+        out.seek(0)
+        while piece := out.read(chunk):
+            yield piece

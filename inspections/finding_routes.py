@@ -1,5 +1,3 @@
-import json
-
 from flask.views import MethodView
 from flask_login import current_user
 
@@ -34,8 +32,8 @@ def finding_list(args):
     default). Paged: ``page`` for the first pages, then the ``cursor`` given in ``X-Pagination``, whose
     ``total`` is counted up to 10,000 (``total_is_capped`` above)."""
     query, sort = findings.listed(args, current_user.id)
-    page = keyset.fetch(query, sort, findings.SORTS[sort], args["page_size"], args["page"], args.get("cursor"))
-    return page.rows, {"X-Pagination": json.dumps(page.header(args["page_size"]))}
+    page = keyset.page_of(query, sort, findings.SORTS[sort], args)
+    return page.rows, page.headers()
 
 
 @blp.route("/<int:finding_id>")

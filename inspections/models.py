@@ -187,6 +187,11 @@ class Finding(db.Model):
         return is_overdue(self.status, self.deadline, local_date())
 
     @property
+    def source(self) -> str:
+        """Where the finding comes from (``FINDING_SOURCES``; ``inspections.findings.SOURCE_CLAUSES`` in SQL)."""
+        return "agreement" if self.tenancy_id is not None else "checklist" if self.item_code is not None else "observation"
+
+    @property
     def party_name(self) -> str:
         """Whom the finding is against, as people read it: the enterprise, or a person landlord with the
         premises."""

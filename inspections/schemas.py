@@ -255,17 +255,6 @@ class InspectorChoice(fields.Field):
         return int(value)
 
 
-class ListPageSchema(Schema):
-    """Paging of a list (``core.keyset``): a page number for the first pages, a cursor for any depth."""
-
-    page = fields.Integer(load_default=1, validate=ID, metadata={
-        "description": f"page number, while it skips at most {keyset.MAX_OFFSET} rows; deeper, use cursor"})
-    page_size = fields.Integer(load_default=10, validate=validate.Range(1, 100))
-    cursor = _text(validate=validate.Length(max=500), metadata={
-        "description": "next_cursor or previous_cursor of X-Pagination: the page after (before) the one it came "
-                       "with; page is then ignored"})
-
-
 class FindingFilterSchema(Schema):
     """The findings list's filters, for the list and its export."""
 
@@ -302,7 +291,7 @@ class FindingFilterSchema(Schema):
                 raise ValidationError(f"must not be before {low}", high)
 
 
-class FindingQuerySchema(ListPageSchema, FindingFilterSchema):
+class FindingQuerySchema(keyset.ListPageSchema, FindingFilterSchema):
     """The findings list: filters and paging."""
 
 
