@@ -10,7 +10,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import lazyload, load_only, selectinload
+from sqlalchemy.orm import lazyload, selectinload
 
 from audit import service as audit
 from cards import service as cards
@@ -54,8 +54,7 @@ SOURCE_CLAUSES = {  # what the row records of where a finding comes from (``insp
 # What a list row shows (``FindingSchema``, the list pages, the export): its party, its inspection's domain and
 # inspector, its photos; not its history or extension requests, nor the inspection's other rows.
 LIST_OPTIONS = (
-    selectinload(Finding.inspection).options(load_only(Inspection.domain, Inspection.inspector_id),
-                                             lazyload("*")),
+    selectinload(Finding.inspection).load_only(Inspection.domain, Inspection.inspector_id).lazyload("*"),
     selectinload(Finding.enterprise),
     selectinload(Finding.premises).lazyload(Premises.tenancies),
     lazyload(Finding.events), lazyload(Finding.extensions),
@@ -80,8 +79,8 @@ def search(q=None, status=None, severity=None, enterprise_id=None, premises_id=N
     """Findings matching every filter given, unordered (order with ``SORTS``), loading what a list row shows.
 
     ``q``: part of the party's name or credit code or of the description (``_matching``); ``status``: one of
-    ``STATUSES``, or ``unclosed`` (not yet verified) or ``all``; ``domain`` and ``inspector_id`` are the
-    inspection's, ``sector`` and ``zone`` the enterprise's; ``overdue``: open past the deadline (or not);
+    ``STATUSES``, or ``unclosed`` (not yet verified) or ``all``; ``domain`` and ``inspector_id`` (the lead) are
+    the inspection's, ``sector`` and ``zone`` the enterprise's; ``overdue``: open past the deadline (or not);
     ``found_*`` (local dates of the inspection) and ``deadline_*`` bound both ends inclusive; ``source``: one
     of ``FINDING_SOURCES``. Each filter is a condition on the finding's row or an EXISTS on one parent row, so
     the list can walk an order index (``SORTS``) and stop at a page."""
@@ -96,11 +95,10 @@ def search(q=None, status=None, severity=None, enterprise_id=None, premises_id=N
             query = query.where(column == value)
     if q:
         query = query.where(_matching(q.strip()))
-    inspection = [condition for condition, value in ((Inspection.domain == domain, domain),
-                                                     (Inspection.inspector_id == inspector_id, inspector_id))
-                  if value is not None]
-    if inspection:
-        query = query.where(Finding.inspection.has(sa.and_(*inspection)))
+    if inspector_id is not None:  # ix_findings_inspector_(unclosed_)deadline_id
+        query = query.where(Finding.inspector_id == inspector_id)
+    if domain is not None:
+        query = query.where(Finding.inspection.has(Inspection.domain == domain))
     enterprise = [condition for condition, value in ((Enterprise.sector == sector, sector),
                                                      (Enterprise.zone == zone, zone)) if value is not None]
     if enterprise:

@@ -132,6 +132,9 @@ class Finding(db.Model):
         sa.Index("ix_findings_severity_deadline_id", "severity", "deadline", "id"),
         sa.Index("ix_findings_unclosed_deadline_id", "deadline", "id", sqlite_where=sa.text("status != 'verified'"),
                  postgresql_where=sa.text("status <> 'verified'")),
+        sa.Index("ix_findings_inspector_deadline_id", "inspector_id", "deadline", "id"),
+        sa.Index("ix_findings_inspector_unclosed_deadline_id", "inspector_id", "deadline", "id",
+                 sqlite_where=sa.text("status != 'verified'"), postgresql_where=sa.text("status <> 'verified'")),
         sa.Index("ix_findings_enterprise_status", "enterprise_id", "status"),
         sa.CheckConstraint(_PARTY_NAMED, name="party_named"),
         _one_of("party", PARTIES),
@@ -140,6 +143,10 @@ class Finding(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     inspection_id: Mapped[int] = mapped_column(sa.ForeignKey("inspections.id", ondelete="CASCADE"), index=True)
+    # The inspection's lead inspector, copied when the finding is stored (``_copy_inspector``; an inspection's lead
+    # never changes), so that an inspector's own list ("mine", the default) is one index range, not a walk of
+    # every finding checking its inspection.
+    inspector_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     # Whom the finding is against, so per-enterprise card evaluation needs no join: the inspection's enterprise;
     # in a premises inspection the landlord enterprise or the tenant (``party``), none for a person landlord.
     enterprise_id: Mapped[int | None] = mapped_column(sa.ForeignKey("enterprises.id"))
@@ -189,7 +196,9 @@ class Finding(db.Model):
     @property
     def source(self) -> str:
         """Where the finding comes from (``FINDING_SOURCES``; ``inspections.findings.SOURCE_CLAUSES`` in SQL)."""
-        return "agreement" if self.tenancy_id is not None else "checklist" if self.item_code is not None else "observation"
+        if self.tenancy_id is not None:
+            return "agreement"
+        return "checklist" if self.item_code is not None else "observation"
 
     @property
     def party_name(self) -> str:
@@ -213,6 +222,14 @@ class Finding(db.Model):
         if finding.enterprise_id is not None:
             clauses.append(Inspection.enterprise_id == finding.enterprise_id)
         return sa.or_(sa.false(), *clauses)
+
+
+@sa.event.listens_for(Finding, "before_insert")
+def _copy_inspector(_mapper, connection, finding: Finding) -> None:
+    if finding.inspector_id is None:
+        finding.inspector_id = (finding.inspection.inspector_id if finding.inspection is not None else
+                                connection.scalar(sa.select(Inspection.inspector_id)
+                                                  .where(Inspection.id == finding.inspection_id)))
 
 
 class FindingEvent(db.Model):
