@@ -38,9 +38,9 @@ COLUMNS = [
     (_l("Severity"), 12, lambda f, names: label("severity", f.severity)),
     (_l("Status"), 14, lambda f, names: label("status", f.status)),
     (_l("Overdue"), 8, lambda f, names: _("Yes") if f.is_overdue else _("No")),
-    (_l("Found"), 18, lambda f, names: f.found_dt),
+    (_l("Found on"), 18, lambda f, names: f.found_dt),
     (_l("Deadline"), 12, lambda f, names: f.deadline),
-    (_l("Closed"), 18, lambda f, names: f.closed_dt),
+    (_l("Closed at"), 18, lambda f, names: f.closed_dt),
     (_l("Inspector"), 12, lambda f, names: names.get(f.inspection.inspector_id, "")),
     (_l("Source"), 16, lambda f, names: label("finding_source", f.source)),
 ]
@@ -50,10 +50,14 @@ MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def response(query: sa.Select) -> Response:
     """The workbook of ``query`` (findings, ordered, with ``inspections.findings.LIST_OPTIONS``) as a streamed
     download."""
-    names = dict(db.session.execute(sa.select(User.id, User.full_name)).all())  # a few hundred people at most
-    rows = db.session.scalars(query.options(lazyload(Finding.photo_links)).execution_options(yield_per=BATCH))
     title = _("Findings")
-    body = xlsx.stream(title, [(str(header), width) for header, width, _value in COLUMNS],
-                       ([value(finding, names) for _header, _width, value in COLUMNS] for finding in rows))
-    return Response(stream_with_context(body), mimetype=MEDIA_TYPE, headers={
+
+    def body():
+        # Read while the file is written, in the session of the streaming context (the view's may be gone).
+        names = dict(db.session.execute(sa.select(User.id, User.full_name)).all())  # a few hundred people
+        rows = db.session.scalars(query.options(lazyload(Finding.photo_links)).execution_options(yield_per=BATCH))
+        yield from xlsx.stream(title, [(str(header), width) for header, width, _value in COLUMNS],
+                               ([value(finding, names) for _header, _width, value in COLUMNS] for finding in rows))
+
+    return Response(stream_with_context(body()), mimetype=MEDIA_TYPE, headers={
         "Content-Disposition": f"attachment; filename=findings.xlsx; filename*=UTF-8''{quote(title)}.xlsx"})
