@@ -21,7 +21,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from marshmallow import Schema, fields, validate
 
-from core.api import ID
+from core.api import ID, MAX_ID
 from core.db import db
 from core.errors import Invalid
 from core.text import Text
@@ -119,6 +119,8 @@ def _typed(column, value):
         return date.fromisoformat(value)
     if kind is int and (isinstance(value, bool) or not isinstance(value, int)) or not isinstance(value, kind):
         raise TypeError(f"{value!r} is not {kind.__name__}")
+    if kind is int and not -MAX_ID - 1 <= value <= MAX_ID:  # an INTEGER column: the database would fail on it
+        raise ValueError(f"{value} is out of range")
     return value
 
 

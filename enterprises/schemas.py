@@ -54,7 +54,7 @@ class EnterpriseSchema(EnterpriseCreateSchema):
 
 
 class EnterpriseFilterSchema(Schema):
-    q = Text(validate=validate.Length(max=200), metadata={"description": "part of the name or of the credit code"})
+    q = Text(metadata={"description": "part of the name or of the credit code"})
     sector = Text(validate=validate.OneOf(SECTORS))
     zone = Text(validate=validate.Length(max=100))
     card = Text(validate=validate.OneOf(CARDS), metadata={

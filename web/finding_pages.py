@@ -79,7 +79,7 @@ def findings():
 def findings_export():
     """Exactly what the list shows for the same query string (every page), as an Excel workbook, streamed."""
     try:
-        _, args = _list_query()
+        args = _list_query()[1]
     except ValidationError as exc:
         abort(400, _("Please correct the filters: %(names)s.", names=", ".join(sorted(exc.messages))))
     query, sort = workflow.listed(args, current_user.id)

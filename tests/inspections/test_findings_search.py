@@ -179,6 +179,7 @@ def test_total_is_capped(app, client, auth, make_enterprise, seed, monkeypatch):
     ("cursor=WyJkZWFkbGluZSIsImFmdGVyIiwiWzFdIiwwXQ", "cursor"),  # valid base64 and JSON, wrong shape
     ("cursor=WyJkZWFkbGluZSIsImFmdGVyIixbIjIwMjYtMTMtMDEiLDFdLDBd", "cursor"),  # a month 13
     ("cursor=WyJkZWFkbGluZSIsImFmdGVyIixbIjIwMjYtMDEtMDEiLHRydWVdLDBd", "cursor"),  # an id that is true
+    ("cursor=WyJkZWFkbGluZSIsImFmdGVyIixbIjIwMjYtMDEtMDEiLDk5OTk5OTk5OTk5OTk5OTk5OTk5XSwwXQ", "cursor"),  # 10^20
     ("sort=id;DROP%20TABLE%20findings", "sort"),
     ("sort=found&cursor=WyJkZWFkbGluZSIsImFmdGVyIixbIjIwMjYtMDEtMDEiLDFdLDBd", "cursor"),  # another sort's
     ("page=1000", "page"),  # past the page numbers' reach: cursors go deeper
