@@ -21,7 +21,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 from marshmallow import Schema, fields, validate
 
-from core.api import ID, MAX_ID
+from core.api import MAX_ID
 from core.db import db
 from core.errors import Invalid
 from core.text import Text
@@ -87,7 +87,7 @@ class PaginationSchema(Schema):
 class ListPageSchema(Schema):
     """Paging of a list (``core.keyset``): a page number for the first pages, a cursor for any depth."""
 
-    page = fields.Integer(load_default=1, validate=ID, metadata={
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1), metadata={
         "description": f"page number, while it skips at most {MAX_OFFSET} rows; deeper, use cursor"})
     page_size = fields.Integer(load_default=10, validate=validate.Range(1, 100))
     cursor = Text(validate=validate.Length(max=500), metadata={
@@ -157,8 +157,9 @@ def capped_count(query: sa.Select) -> tuple[int, bool]:
 def fetch(query: sa.Select, sort_name: str, sort: Sort, size: int, page: int = 1, cursor: str | None = None,
           count: bool = True) -> Page:
     """Page ``page`` (1-based) of ``query`` in ``sort`` order, or the page after/before ``cursor``; raises
-    ``Invalid`` (422) at ``query.page`` when the page number would skip more than ``MAX_OFFSET`` rows and at
-    ``query.cursor`` for a cursor not of this list. Two statements: the rows (``size`` + 1, to see whether
+    ``Invalid`` (422) at ``query.page`` when the page number would skip more than ``MAX_OFFSET`` rows of a list
+    longer than ``COUNT_CAP`` (a page past the end of a shorter one is empty), and at ``query.cursor`` for a cursor
+    not of this list. Two statements: the rows (``size`` + 1, to see whether
     there are more) and, with ``count``, the capped count."""
     reverse = False
     if cursor:
@@ -177,6 +178,9 @@ def fetch(query: sa.Select, sort_name: str, sort: Sort, size: int, page: int = 1
     else:
         offset = (page - 1) * size
         if offset > MAX_OFFSET:
+            total, more = capped_count(query)
+            if not more and offset >= total:  # past the end, however far: empty, as a page number always was
+                return Page([], size, total, more, 0, None, None)
             raise _bad("page", f"page numbers reach the first {MAX_OFFSET} rows; for deeper pages give the cursor "
                                "of the page before (next_cursor)")
         rows = db.session.scalars(query.order_by(*sort.order_by()).offset(offset).limit(size + 1)).all()

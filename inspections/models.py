@@ -118,6 +118,13 @@ class ChecklistResult(db.Model):
     result: Mapped[str] = mapped_column(sa.String(20))
 
 
+def _lead_inspector(context) -> int | None:
+    """A new finding's ``inspector_id`` when none is given: its inspection's lead, read in the same statement's
+    transaction (a column default, so Core and bulk inserts get it too)."""
+    inspection_id = context.get_current_parameters()["inspection_id"]
+    return context.connection.scalar(sa.select(Inspection.inspector_id).where(Inspection.id == inspection_id))
+
+
 class Finding(db.Model):
     __tablename__ = "findings"
     __table_args__ = (
@@ -143,10 +150,10 @@ class Finding(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     inspection_id: Mapped[int] = mapped_column(sa.ForeignKey("inspections.id", ondelete="CASCADE"), index=True)
-    # The inspection's lead inspector, copied when the finding is stored (``_copy_inspector``; an inspection's lead
+    # The inspection's lead inspector, copied when the finding is stored (``_lead_inspector``; an inspection's lead
     # never changes), so that an inspector's own list ("mine", the default) is one index range, not a walk of
     # every finding checking its inspection.
-    inspector_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    inspector_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), default=_lead_inspector)
     # Whom the finding is against, so per-enterprise card evaluation needs no join: the inspection's enterprise;
     # in a premises inspection the landlord enterprise or the tenant (``party``), none for a person landlord.
     enterprise_id: Mapped[int | None] = mapped_column(sa.ForeignKey("enterprises.id"))
@@ -222,14 +229,6 @@ class Finding(db.Model):
         if finding.enterprise_id is not None:
             clauses.append(Inspection.enterprise_id == finding.enterprise_id)
         return sa.or_(sa.false(), *clauses)
-
-
-@sa.event.listens_for(Finding, "before_insert")
-def _copy_inspector(_mapper, connection, finding: Finding) -> None:
-    if finding.inspector_id is None:
-        finding.inspector_id = (finding.inspection.inspector_id if finding.inspection is not None else
-                                connection.scalar(sa.select(Inspection.inspector_id)
-                                                  .where(Inspection.id == finding.inspection_id)))
 
 
 class FindingEvent(db.Model):

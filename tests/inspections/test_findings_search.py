@@ -182,7 +182,6 @@ def test_total_is_capped(app, client, auth, make_enterprise, seed, monkeypatch):
     ("cursor=WyJkZWFkbGluZSIsImFmdGVyIixbIjIwMjYtMDEtMDEiLDk5OTk5OTk5OTk5OTk5OTk5OTk5XSwwXQ", "cursor"),  # 10^20
     ("sort=id;DROP%20TABLE%20findings", "sort"),
     ("sort=found&cursor=WyJkZWFkbGluZSIsImFmdGVyIixbIjIwMjYtMDEtMDEiLDFdLDBd", "cursor"),  # another sort's
-    ("page=1000", "page"),  # past the page numbers' reach: cursors go deeper
     ("deadline_from=2026-02-30", "deadline_from"),
     ("deadline_from=2026-05-02&deadline_to=2026-05-01", "deadline_to"),
     ("inspector=someone", "inspector"),
@@ -195,6 +194,21 @@ def test_unreadable_query_is_a_422_naming_the_parameter(client, auth, query, fie
     response = client.get(f"/api/v1/findings?{query}", headers=auth("inspector"))
     assert response.status_code == 422, response.json
     assert list(response.json["errors"]["query"]) == [field]
+
+
+def test_page_numbers_reach_so_far_in_a_long_list(client, auth, make_enterprise, seed, monkeypatch):
+    """Deeper than ``MAX_OFFSET`` rows of a list longer than the count cap, a page number is refused (the cursor
+    goes on); past the end of a shorter list a page is empty, however far."""
+    from core import keyset
+
+    monkeypatch.setattr(keyset, "COUNT_CAP", 8)
+    monkeypatch.setattr(keyset, "MAX_OFFSET", 4)
+    seed(10, make_enterprise())
+    headers = auth("safety_manager")
+    assert len(_ids(client, headers, "page_size=2&page=3")) == 2  # skips 4 rows: within reach
+    response = client.get("/api/v1/findings?page_size=2&page=4", headers=headers)
+    assert response.status_code == 422 and "cursor" in response.json["errors"]["query"]["page"][0]
+    assert _ids(client, headers, "page_size=2&page=4&severity=major") == []  # none: past the end
 
 
 def test_a_cursor_reads_back_the_keys_of_its_sort(client, auth, make_enterprise, seed):
