@@ -1,6 +1,7 @@
 """indexes for the findings and enterprises lists: each order ends in the id (keyset pages), the default list
 (findings not yet closed by deadline) has a partial index of its own; findings carry their inspection's lead
-inspector (copied, backfilled here) so that an inspector's own list is one index range
+inspector (copied, backfilled here) so that an inspector's own list is one index range; the holders of an active
+card by colour
 
 Revision ID: f4c8a2d6e1b9
 Revises: e3b6d1f0a7c2
@@ -45,9 +46,14 @@ def upgrade():
     with op.batch_alter_table('enterprises', schema=None) as batch_op:
         batch_op.drop_index('ix_enterprises_name')
         batch_op.create_index('ix_enterprises_name_id', ['name', 'id'], unique=False)
+    with op.batch_alter_table('cards', schema=None) as batch_op:
+        batch_op.create_index('ix_cards_active_colour_enterprise', ['colour', 'enterprise_id'], unique=False,
+                              sqlite_where=sa.text("status = 'active'"), postgresql_where=sa.text("status = 'active'"))
 
 
 def downgrade():
+    with op.batch_alter_table('cards', schema=None) as batch_op:
+        batch_op.drop_index('ix_cards_active_colour_enterprise')
     with op.batch_alter_table('enterprises', schema=None) as batch_op:
         batch_op.drop_index('ix_enterprises_name_id')
         batch_op.create_index('ix_enterprises_name', ['name'], unique=False)
