@@ -51,6 +51,15 @@ def append_row(sheet: Worksheet, values: Iterable) -> tuple[Cell, ...]:
     return row
 
 
+def _streamed(sheet, value):
+    """A value for a write-only row: as it is where openpyxl cannot take it for a formula (not text, or text
+    starting with a letter or digit), else a text cell (``_as_text``): a cell object per value costs more than
+    the value."""
+    if isinstance(value, str) and value and not value[0].isalnum():
+        return _as_text(WriteOnlyCell(sheet, value))
+    return value
+
+
 def stream(title: str, columns: list[tuple[str, int]], rows: Iterable[Iterable], chunk: int = 64 * 1024
            ) -> Iterator[bytes]:
     """An XLSX file of one sheet (``columns``: header and width; then ``rows`` of values as ``append_row``
@@ -68,7 +77,7 @@ def stream(title: str, columns: list[tuple[str, int]], rows: Iterable[Iterable],
         cell.font = bold
     sheet.append(header)
     for values in rows:
-        sheet.append([_as_text(WriteOnlyCell(sheet, _cell_value(value))) for value in values])
+        sheet.append([_streamed(sheet, _cell_value(value)) for value in values])
     with tempfile.TemporaryFile() as out:
         book.save(out)
         out.seek(0)
