@@ -30,6 +30,9 @@ class Card(db.Model):
         # An enterprise holds at most one active card; escalation changes its colour.
         sa.Index("uq_cards_active_enterprise", "enterprise_id", unique=True,
                  sqlite_where=sa.text("status = 'active'"), postgresql_where=sa.text("status = 'active'")),
+        # The enterprises list's card filter (red / yellow): the holders of an active card of one colour.
+        sa.Index("ix_cards_active_colour_enterprise", "colour", "enterprise_id",
+                 sqlite_where=sa.text("status = 'active'"), postgresql_where=sa.text("status = 'active'")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,9 +1,9 @@
 from flask.views import MethodView
 
 from accounts.auth import roles_required
+from core import keyset
 from core.api import Blueprint
 from core.db import db
-from core.pagination import paginate
 from enterprises import service
 from enterprises.schemas import EnterpriseCreateSchema, EnterpriseQuerySchema, EnterpriseSchema, EnterpriseUpdateSchema
 
@@ -13,11 +13,14 @@ blp = Blueprint("enterprises", __name__, url_prefix="/api/v1/enterprises", descr
 @blp.route("")
 class Enterprises(MethodView):
     @blp.arguments(EnterpriseQuerySchema, location="query")
-    @blp.response(200, EnterpriseSchema(many=True))
-    @blp.paginate()
-    def get(self, args, pagination_parameters):
-        """Enterprises, searchable by name or credit code."""
-        return paginate(service.search(**args), pagination_parameters)
+    @blp.response(200, EnterpriseSchema(many=True), headers=keyset.PAGINATION_HEADER)
+    def get(self, args):
+        """Enterprises by name, searchable by name or credit code, filtered by sector, zone and active card.
+        Paged: ``page`` for the first pages, then the ``cursor`` given in ``X-Pagination``, whose ``total`` is
+        counted up to 10,000 (``total_is_capped`` above)."""
+        filters = {name: args[name] for name in ("q", "sector", "zone", "card") if name in args}
+        page = keyset.page_of(service.search(**filters), "name", service.SORT, args)
+        return page.rows, page.headers()
 
     @roles_required("admin", "safety_manager")
     @blp.arguments(EnterpriseCreateSchema)

@@ -1,9 +1,11 @@
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates
 
+from core import keyset
 from core.api import NOT_BLANK, PartialUpdate
 from core.text import Text
 from enterprises import credit_code
 from enterprises.models import SECTORS
+from enterprises.service import CARDS
 from risk_rules.checklists import FEATURES, SUB_SECTORS
 
 
@@ -51,7 +53,13 @@ class EnterpriseSchema(EnterpriseCreateSchema):
     created_dt = fields.AwareDateTime(dump_only=True)
 
 
-class EnterpriseQuerySchema(Schema):
+class EnterpriseFilterSchema(Schema):
     q = Text(metadata={"description": "part of the name or of the credit code"})
     sector = Text(validate=validate.OneOf(SECTORS))
-    zone = Text()
+    zone = Text(validate=validate.Length(max=100))
+    card = Text(validate=validate.OneOf(CARDS), metadata={
+        "description": "the colour of the enterprise's active card, or none: no active card"})
+
+
+class EnterpriseQuerySchema(keyset.ListPageSchema, EnterpriseFilterSchema):
+    """The enterprises list: filters and paging (by name)."""

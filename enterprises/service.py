@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from audit import service as audit
+from core import keyset
 from core.db import db
 from core.errors import Conflict, NotFound
 from enterprises.models import Enterprise
@@ -18,15 +19,30 @@ def get(enterprise_id: int) -> Enterprise:
     return enterprise
 
 
-def search(q: str | None = None, sector: str | None = None, zone: str | None = None) -> sa.Select:
-    query = sa.select(Enterprise).order_by(Enterprise.name, Enterprise.id)
-    if q:
-        pattern = f"%{q.strip()}%"
-        query = query.where(sa.or_(Enterprise.name.ilike(pattern), Enterprise.credit_code.ilike(pattern.upper())))
+# The list's order (``core.keyset``): by name, the id breaking ties; index ix_enterprises_name_id.
+SORT = keyset.Sort((Enterprise.name, Enterprise.id))
+CARDS = ("red", "yellow", "none")
+
+
+def search(q: str | None = None, sector: str | None = None, zone: str | None = None,
+           card: str | None = None) -> sa.Select:
+    """Enterprises matching every filter given, unordered (order with ``SORT``): ``q`` part of the name or of
+    the credit code (as it is: ``%`` and ``_`` are plain characters), ``card`` the colour of the active card or
+    ``none`` (no active card; one active card at most, uq_cards_active_enterprise, looked up by its index)."""
+    query = sa.select(Enterprise)
+    if q and q.strip():
+        text = q.strip()
+        query = query.where(sa.or_(Enterprise.name.icontains(text, autoescape=True),
+                                   Enterprise.credit_code.icontains(text, autoescape=True)))
     if sector:
         query = query.where(Enterprise.sector == sector)
     if zone:
         query = query.where(Enterprise.zone == zone)
+    if card is not None:
+        from cards.models import Card  # cards build on enterprises: the import stays here, at the use
+
+        active = sa.exists().where(Card.enterprise_id == Enterprise.id, Card.status == "active")
+        query = query.where(sa.not_(active) if card == "none" else active.where(Card.colour == card))
     return query
 
 

@@ -3,10 +3,10 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from accounts.auth import roles_required
+from core import keyset
 from core.api import Blueprint
 from core.db import db
 from core.errors import DomainError, Invalid
-from core.pagination import paginate
 from documents import service as documents
 from inspections import findings
 from inspections import service as inspections
@@ -27,12 +27,14 @@ blp = Blueprint("findings", __name__, url_prefix="/api/v1/findings", description
 
 @blp.route("")
 @blp.arguments(FindingQuerySchema, location="query")
-@blp.response(200, FindingSchema(many=True))
-@blp.paginate()
-def finding_list(args, pagination_parameters):
-    """Findings, earliest deadline first; filter by status, severity, enterprise, premises, domain, overdue,
-    dates."""
-    return paginate(findings.search(**args), pagination_parameters)
+@blp.response(200, FindingSchema(many=True), headers=keyset.PAGINATION_HEADER)
+def finding_list(args):
+    """Findings, searched (``q``) and filtered, in one of three orders (``sort``; earliest deadline first by
+    default). Paged: ``page`` for the first pages, then the ``cursor`` given in ``X-Pagination``, whose
+    ``total`` is counted up to 10,000 (``total_is_capped`` above)."""
+    query, sort = findings.listed(args, current_user.id)
+    page = keyset.page_of(query, sort, findings.SORTS[sort], args)
+    return page.rows, page.headers()
 
 
 @blp.route("/<int:finding_id>")

@@ -14,10 +14,13 @@ from sqlalchemy.orm import lazyload, selectinload
 
 from audit import service as audit
 from cards import service as cards
+from core import keyset
 from core.db import db, utcnow
 from core.errors import Conflict, Forbidden, Invalid, NotFound
 from core.time import day_start, local_date
+from enterprises.models import Enterprise
 from inspections.models import ExtensionRequest, Finding, FindingEvent, Inspection, overdue_clause
+from premises.models import Premises
 from risk_rules.dates import DeadlineLimits, extension_window
 
 # (current status, action) -> next status
@@ -36,17 +39,70 @@ def get(finding_id: int) -> Finding:
     return finding
 
 
-def search(status=None, severity=None, enterprise_id=None, domain=None, overdue=None,
-           found_from=None, found_to=None, premises_id=None) -> sa.Select:
-    # The inspection (for ``domain``) in one batched query, not one per finding.
-    query = sa.select(Finding).order_by(Finding.deadline, Finding.id).options(
-        selectinload(Finding.inspection).options(lazyload(Inspection.results), lazyload(Inspection.findings)))
-    for column, value in ((Finding.status, status), (Finding.severity, severity),
-                          (Finding.enterprise_id, enterprise_id), (Finding.premises_id, premises_id)):
+# The list orders (``core.keyset``), each index-backed (``ix_findings_*_deadline_id``, ``ix_findings_found_dt_id``):
+# earliest deadline first, earliest found first, latest found first; the id breaks ties.
+SORTS = {
+    "deadline": keyset.Sort((Finding.deadline, Finding.id)),
+    "found": keyset.Sort((Finding.found_dt, Finding.id)),
+    "newest": keyset.Sort((Finding.found_dt, Finding.id), descending=True),
+}
+SOURCE_CLAUSES = {  # what the row records of where a finding comes from (``inspections.models.FINDING_SOURCES``)
+    "agreement": Finding.tenancy_id.is_not(None),
+    "checklist": sa.and_(Finding.item_code.is_not(None), Finding.tenancy_id.is_(None)),
+    "observation": sa.and_(Finding.item_code.is_(None), Finding.tenancy_id.is_(None)),
+}
+# What a list row shows (``FindingSchema``, the list pages, the export): its party, its inspection's domain and
+# inspector, its photos; not its history or extension requests, nor the inspection's other rows.
+LIST_OPTIONS = (
+    selectinload(Finding.inspection).load_only(Inspection.domain, Inspection.inspector_id).lazyload("*"),
+    selectinload(Finding.enterprise),
+    selectinload(Finding.premises).lazyload(Premises.tenancies),
+    lazyload(Finding.events), lazyload(Finding.extensions),
+)
+
+
+def _matching(text: str):
+    """Findings whose party (the enterprise by name or credit code; without one, the premises by name or its
+    person landlord) or description holds ``text``, as it is (``%`` and ``_`` are plain characters)."""
+    enterprises = sa.select(Enterprise.id).where(sa.or_(Enterprise.name.icontains(text, autoescape=True),
+                                                        Enterprise.credit_code.icontains(text, autoescape=True)))
+    premises = sa.select(Premises.id).where(sa.or_(Premises.name.icontains(text, autoescape=True),
+                                                   Premises.landlord_name.icontains(text, autoescape=True)))
+    return sa.or_(Finding.enterprise_id.in_(enterprises),
+                  sa.and_(Finding.enterprise_id.is_(None), Finding.premises_id.in_(premises)),
+                  Finding.description.icontains(text, autoescape=True))
+
+
+def search(q=None, status=None, severity=None, enterprise_id=None, premises_id=None, domain=None, sector=None,
+           zone=None, overdue=None, found_from=None, found_to=None, deadline_from=None, deadline_to=None,
+           inspector_id=None, source=None) -> sa.Select:
+    """Findings matching every filter given, unordered (order with ``SORTS``), loading what a list row shows.
+
+    ``q``: part of the party's name or credit code or of the description (``_matching``); ``status``: one of
+    ``STATUSES``, or ``unclosed`` (not yet verified) or ``all``; ``domain`` and ``inspector_id`` (the lead) are
+    the inspection's, ``sector`` and ``zone`` the enterprise's; ``overdue``: open past the deadline (or not);
+    ``found_*`` (local dates of the inspection) and ``deadline_*`` bound both ends inclusive; ``source``: one
+    of ``FINDING_SOURCES``. Each filter is a condition on the finding's row or an EXISTS on one parent row, so
+    the list can walk an order index (``SORTS``) and stop at a page."""
+    query = sa.select(Finding).options(*LIST_OPTIONS)
+    if status == "unclosed":  # the partial index ix_findings_unclosed_deadline_id serves this one
+        query = query.where(Finding.status != "verified")
+    elif status not in (None, "all"):
+        query = query.where(Finding.status == status)
+    for column, value in ((Finding.severity, severity), (Finding.enterprise_id, enterprise_id),
+                          (Finding.premises_id, premises_id)):
         if value is not None:
             query = query.where(column == value)
+    if q:
+        query = query.where(_matching(q.strip()))
+    if inspector_id is not None:  # ix_findings_inspector_(unclosed_)deadline_id
+        query = query.where(Finding.inspector_id == inspector_id)
     if domain is not None:
         query = query.where(Finding.inspection.has(Inspection.domain == domain))
+    enterprise = [condition for condition, value in ((Enterprise.sector == sector, sector),
+                                                     (Enterprise.zone == zone, zone)) if value is not None]
+    if enterprise:
+        query = query.where(Finding.enterprise.has(sa.and_(*enterprise)))
     if overdue is not None:
         clause = overdue_clause(local_date())
         query = query.where(clause if overdue else sa.not_(clause))
@@ -54,7 +110,23 @@ def search(status=None, severity=None, enterprise_id=None, domain=None, overdue=
         query = query.where(Finding.found_dt >= day_start(found_from))
     if found_to is not None:
         query = query.where(Finding.found_dt < day_start(found_to + timedelta(days=1)))
+    if deadline_from is not None:
+        query = query.where(Finding.deadline >= deadline_from)
+    if deadline_to is not None:
+        query = query.where(Finding.deadline <= deadline_to)
+    if source is not None:
+        query = query.where(SOURCE_CLAUSES[source])
     return query
+
+
+def listed(args: dict, user_id: int | None) -> tuple[sa.Select, str]:
+    """``search`` of a list's parsed query (``FindingFilterSchema``, where ``inspector`` ``me`` is ``user_id``) and
+    the name of its order in ``SORTS``."""
+    filters = {name: value for name, value in args.items()
+               if name not in ("sort", "page", "page_size", "cursor", "inspector")}
+    inspector = args.get("inspector")
+    filters["inspector_id"] = user_id if inspector == "me" else None if inspector in (None, "all") else inspector
+    return search(**filters), args["sort"]
 
 
 def _log(finding: Finding, action: str, actor_id: int, note: str = "", from_status: str | None = None,

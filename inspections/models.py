@@ -24,6 +24,11 @@ STATUSES = ("open", "rectification_submitted", "verified")
 EXTENSION_STATUSES = ("pending", "approved", "rejected")
 SIGNER_ROLES = ("lead", "second", "enterprise")  # 主办检查人员, 协办检查人员, 被检查单位负责人
 PARTIES = ("landlord", "tenant")  # whom a finding of a premises inspection is against
+# Where a finding comes from, as its row records it (every finding is made by an inspection): ``agreement`` — made
+# from the premises register for a tenancy without a work safety management agreement (``tenancy_id``);
+# ``checklist`` — a failed checklist item (``item_code``); ``observation`` — written by the inspector on no item.
+FINDING_SOURCES = ("checklist", "observation", "agreement")
+FINDING_SORTS = ("deadline", "found", "newest")  # the list orders (``inspections.findings.SORTS``)
 # An inspection is of an enterprise or of premises; a finding is against an enterprise or a person landlord of
 # premises (who has no register entry): at least one of the two is named.
 _PARTY_NAMED = "enterprise_id IS NOT NULL OR premises_id IS NOT NULL"
@@ -113,13 +118,30 @@ class ChecklistResult(db.Model):
     result: Mapped[str] = mapped_column(sa.String(20))
 
 
+def _lead_inspector(context) -> int | None:
+    """A new finding's ``inspector_id`` when none is given: its inspection's lead, read in the same statement's
+    transaction (a column default, so Core and bulk inserts get it too)."""
+    inspection_id = context.get_current_parameters()["inspection_id"]
+    return context.connection.scalar(sa.select(Inspection.inspector_id).where(Inspection.id == inspection_id))
+
+
 class Finding(db.Model):
     __tablename__ = "findings"
     __table_args__ = (
         _one_of("category", CATEGORIES),
         _one_of("severity", SEVERITIES),
         _one_of("status", STATUSES),
-        sa.Index("ix_findings_status_deadline", "status", "deadline"),
+        # The lists' orders (``inspections.findings.SORTS``), each ending in the id so that a keyset page is one
+        # index range: all findings, by status, by severity, and the findings not yet closed (the default list).
+        sa.Index("ix_findings_status_deadline_id", "status", "deadline", "id"),
+        sa.Index("ix_findings_deadline_id", "deadline", "id"),
+        sa.Index("ix_findings_found_dt_id", "found_dt", "id"),
+        sa.Index("ix_findings_severity_deadline_id", "severity", "deadline", "id"),
+        sa.Index("ix_findings_unclosed_deadline_id", "deadline", "id", sqlite_where=sa.text("status != 'verified'"),
+                 postgresql_where=sa.text("status <> 'verified'")),
+        sa.Index("ix_findings_inspector_deadline_id", "inspector_id", "deadline", "id"),
+        sa.Index("ix_findings_inspector_unclosed_deadline_id", "inspector_id", "deadline", "id",
+                 sqlite_where=sa.text("status != 'verified'"), postgresql_where=sa.text("status <> 'verified'")),
         sa.Index("ix_findings_enterprise_status", "enterprise_id", "status"),
         sa.CheckConstraint(_PARTY_NAMED, name="party_named"),
         _one_of("party", PARTIES),
@@ -128,6 +150,10 @@ class Finding(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     inspection_id: Mapped[int] = mapped_column(sa.ForeignKey("inspections.id", ondelete="CASCADE"), index=True)
+    # The inspection's lead inspector, copied when the finding is stored (``_lead_inspector``; an inspection's lead
+    # never changes), so that an inspector's own list ("mine", the default) is one index range, not a walk of
+    # every finding checking its inspection.
+    inspector_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), default=_lead_inspector)
     # Whom the finding is against, so per-enterprise card evaluation needs no join: the inspection's enterprise;
     # in a premises inspection the landlord enterprise or the tenant (``party``), none for a person landlord.
     enterprise_id: Mapped[int | None] = mapped_column(sa.ForeignKey("enterprises.id"))
@@ -173,6 +199,13 @@ class Finding(db.Model):
     @property
     def is_overdue(self) -> bool:
         return is_overdue(self.status, self.deadline, local_date())
+
+    @property
+    def source(self) -> str:
+        """Where the finding comes from (``FINDING_SOURCES``; ``inspections.findings.SOURCE_CLAUSES`` in SQL)."""
+        if self.tenancy_id is not None:
+            return "agreement"
+        return "checklist" if self.item_code is not None else "observation"
 
     @property
     def party_name(self) -> str:

@@ -3,11 +3,23 @@ from datetime import timedelta
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from accounts.schemas import UserRefSchema
-from core.api import ID, Boolean, QueryBoolean
+from core import keyset
+from core.api import ID, MAX_ID, Boolean, QueryBoolean
 from core.db import utcnow
 from core.text import Text
 from core.time import within_years
-from inspections.models import CATEGORIES, DOMAINS, PARTIES, RESULTS, SEVERITIES, SIGNER_ROLES, STATUSES
+from enterprises.models import SECTORS
+from inspections.models import (
+    CATEGORIES,
+    DOMAINS,
+    FINDING_SORTS,
+    FINDING_SOURCES,
+    PARTIES,
+    RESULTS,
+    SEVERITIES,
+    SIGNER_ROLES,
+    STATUSES,
+)
 from photos.schemas import FindingPhotoSchema
 from risk_rules.citation import cite
 
@@ -230,15 +242,57 @@ class InspectionQuerySchema(Schema):
     inspector_id = fields.Integer(validate=ID)
 
 
-class FindingQuerySchema(Schema):
-    status = _text(validate=validate.OneOf(STATUSES))
+class InspectorChoice(fields.Field):
+    """``me`` (the caller), ``all`` (anyone), or a user id: whose inspections' findings a list shows."""
+
+    default_error_messages = {"invalid": "give me, all, or a user id"}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if value in ("me", "all"):
+            return value
+        if not isinstance(value, str) or not value.isdigit() or not 1 <= int(value) <= MAX_ID:
+            raise self.make_error("invalid")
+        return int(value)
+
+
+class FindingFilterSchema(Schema):
+    """The findings list's filters, for the list and its export."""
+
+    q = _text(validate=validate.Length(max=200), metadata={
+        "description": "part of the enterprise's name or credit code (of the premises or person landlord where "
+                       "the finding has no enterprise), or of the description"})
+    status = _text(validate=validate.OneOf((*STATUSES, "unclosed", "all")), metadata={
+        "description": "a status; unclosed: open or awaiting verification; all (or none): any"})
     severity = _text(validate=validate.OneOf(SEVERITIES))
     enterprise_id = fields.Integer(validate=ID)
     premises_id = fields.Integer(validate=ID)
-    domain = _text(validate=validate.OneOf(DOMAINS))
+    domain = _text(validate=validate.OneOf(DOMAINS), metadata={"description": "the inspection's domain"})
+    sector = _text(validate=validate.OneOf(SECTORS), metadata={"description": "the enterprise's sector"})
+    zone = _text(validate=validate.Length(max=100), metadata={"description": "the enterprise's zone"})
     overdue = QueryBoolean()
     found_from = fields.Date(validate=within_years, metadata={"description": "found on or after this local date"})
     found_to = fields.Date(validate=within_years, metadata={"description": "found on or before this local date"})
+    deadline_from = fields.Date(validate=within_years, metadata={"description": "deadline on or after this date"})
+    deadline_to = fields.Date(validate=within_years, metadata={"description": "deadline on or before this date"})
+    inspector = InspectorChoice(metadata={
+        "description": "the inspection's lead inspector: me, all (the default), or a user id",
+        "type": "string", "pattern": f"^(me|all|[1-9][0-9]{{0,{len(str(MAX_ID)) - 1}}})$"})
+    source = _text(validate=validate.OneOf(FINDING_SOURCES), metadata={
+        "description": "checklist: a failed checklist item; observation: written on no item; agreement: made from "
+                       "the premises register (a tenancy without a work safety management agreement)"})
+    sort = _text(load_default="deadline", validate=validate.OneOf(FINDING_SORTS), metadata={
+        "description": "deadline: earliest deadline first; found: earliest found first; newest: latest found "
+                       "first (ties by id)"})
+
+    @validates_schema
+    def _ranges(self, data, **_):
+        for low, high in (("found_from", "found_to"), ("deadline_from", "deadline_to")):
+            if data.get(low) and data.get(high) and data[low] > data[high]:
+                raise ValidationError(f"must not be before {low}", high)
+
+
+class FindingQuerySchema(keyset.ListPageSchema, FindingFilterSchema):
+    """The findings list: filters and paging."""
 
 
 def _request_id():

@@ -5,30 +5,47 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from marshmallow import ValidationError
+from marshmallow import EXCLUDE, ValidationError
 
 from alerts import service as alerts_service
 from cards import queries as card_queries
+from core import keyset
 from core.db import db
-from core.errors import DomainError
+from core.errors import DomainError, Invalid
 from documents import service as documents
 from enterprises import service as enterprises_service
-from enterprises.models import Enterprise
-from enterprises.schemas import EnterpriseUpdateSchema
+from enterprises.models import SECTORS, Enterprise
+from enterprises.schemas import EnterpriseQuerySchema, EnterpriseUpdateSchema
 from web import queries
 from web.access import INSPECTION_READERS, can, page
 from web.blueprint import bp
 from web.card_pages import lift_form
 from web.forms import EnterpriseForm, IssueCardForm, form_data, refusal
+from web.labels import label
 from web.premises_pages import enterprise_extras
 
 
 @bp.route("/enterprises")
 @page()
 def enterprises():
-    q = (request.args.get("q") or "").strip()[:200]
-    rows, total = queries.limited(enterprises_service.search(q=q or None))
-    return render_template("web/enterprises.html", enterprises=rows, total=total, q=q, limit=queries.LIST_LIMIT)
+    """The directory: search, sector, zone and card in the URL (a GET form), by name, pages by number then by
+    cursor (``core.keyset``); 50 a page."""
+    shown = {name: value.strip() for name, value in request.args.items() if value.strip()}
+    listing, status = None, 200
+    try:
+        args = EnterpriseQuerySchema(unknown=EXCLUDE).load(shown | {"page_size": "50"})
+        filters = {name: args[name] for name in ("q", "sector", "zone", "card") if name in args}
+        listing = keyset.page_of(enterprises_service.search(**filters), "name", enterprises_service.SORT, args)
+    except (ValidationError, Invalid) as exc:
+        status = 400
+        names = exc.messages if isinstance(exc, ValidationError) else exc.errors["query"]
+        flash(_("Please correct the filters: %(names)s.", names=", ".join(sorted(names))), "error")
+    choices = {"sector": [(code, label("sector", code)) for code in SECTORS],
+               "zone": [(zone, zone) for zone in queries.zones()],
+               "card": [("red", _("Red card")), ("yellow", _("Yellow card")), ("none", _("No card"))]}
+    return render_template("web/enterprises.html", listing=listing, shown=shown, choices=choices,
+                           filters={name: value for name, value in shown.items() if name not in ("page", "cursor")},
+                           max_offset=keyset.MAX_OFFSET), status
 
 
 EDITORS = ("safety_manager", "admin")

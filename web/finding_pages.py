@@ -5,36 +5,85 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from marshmallow import EXCLUDE, ValidationError
 
 from checklists import service as checklists
+from core import keyset
 from core.db import db
-from core.errors import DomainError, Forbidden
+from core.errors import DomainError, Forbidden, Invalid
 from core.time import local_date
 from documents import service as documents
+from enterprises.models import SECTORS
 from inspections import findings as workflow
-from inspections.models import STATUSES, Finding, Inspection
+from inspections.models import (
+    DOMAINS,
+    FINDING_SORTS,
+    FINDING_SOURCES,
+    SEVERITIES,
+    STATUSES,
+    Finding,
+    Inspection,
+)
+from inspections.schemas import FindingQuerySchema
 from photos import service as photos
 from photos.processing import PhotoError
-from web import queries
+from web import finding_export, queries
 from web.access import INSPECTION_READERS, can, page
 from web.blueprint import bp
 from web.card_pages import inspection_label
 from web.forms import ExtensionDecisionForm, ExtensionRequestForm, RectificationForm, VerificationForm
+from web.labels import label
 
-FILTERS = ("open", "overdue", "rectification_submitted", "verified", "all")
 WORKFLOW_ROLES = ("inspector", "safety_manager")
+PAGE_SIZE = 50
+PAGING = ("page", "page_size", "cursor")
+
+
+def _list_query() -> tuple[dict, dict]:
+    """The findings list's query as the page reads it: (the URL's values with the page's defaults, as the form
+    shows them; the parsed arguments). Defaults where the URL leaves a value out: not yet closed, the
+    caller's own findings when they inspect (``inspector=all`` for everyone's), by deadline, 50 a page.
+    Empty form fields count as left out. Raises ``ValidationError`` for a value that cannot be read."""
+    shown = {name: value.strip() for name, value in request.args.items() if value.strip()}
+    shown.setdefault("status", "unclosed")
+    shown.setdefault("inspector", "me" if can("inspector") else "all")
+    shown.setdefault("sort", "deadline")
+    return shown, FindingQuerySchema(unknown=EXCLUDE).load(shown | {"page_size": str(PAGE_SIZE)})
 
 
 @bp.route("/findings")
 @page("inspector", "safety_manager", "admin")
 def findings():
-    show = request.args.get("show", "overdue" if can("safety_manager") else "open")
-    if show not in FILTERS:
-        show = "open"
-    args = {"overdue": True} if show == "overdue" else ({"status": show} if show in STATUSES else {})
-    rows, total = queries.limited(workflow.search(**args))
-    return render_template("web/findings.html", findings=rows, total=total, show=show, filters=FILTERS,
-                           limit=queries.LIST_LIMIT)
+    """The findings list: search, filters and order in the URL (a GET form), pages by number then by cursor."""
+    shown, listing, status = {}, None, 200
+    try:
+        shown, args = _list_query()
+        query, sort = workflow.listed(args, current_user.id)
+        listing = keyset.page_of(query, sort, workflow.SORTS[sort], args)
+    except (ValidationError, Invalid) as exc:
+        status = 400
+        names = exc.messages if isinstance(exc, ValidationError) else exc.errors["query"]
+        flash(_("Please correct the filters: %(names)s.", names=", ".join(sorted(names))), "error")
+    filters = {name: value for name, value in shown.items() if name not in PAGING}
+    choices = {kind: [(code, label(kind, code)) for code in codes] for kind, codes in (
+        ("status", STATUSES), ("severity", SEVERITIES), ("domain", DOMAINS), ("sector", SECTORS),
+        ("finding_source", FINDING_SOURCES), ("finding_sort", FINDING_SORTS))}
+    choices |= {"zone": [(zone, zone) for zone in queries.zones()],
+                "inspector": [(str(user_id), name) for user_id, name in queries.inspectors()]}
+    return render_template("web/findings.html", listing=listing, shown=shown, filters=filters, choices=choices,
+                           max_offset=keyset.MAX_OFFSET), status
+
+
+@bp.route("/findings/export.xlsx")
+@page("inspector", "safety_manager", "admin")
+def findings_export():
+    """Exactly what the list shows for the same query string (every page), as an Excel workbook, streamed."""
+    try:
+        args = _list_query()[1]
+    except ValidationError as exc:
+        abort(400, _("Please correct the filters: %(names)s.", names=", ".join(sorted(exc.messages))))
+    query, sort = workflow.listed(args, current_user.id)
+    return finding_export.response(query.order_by(*workflow.SORTS[sort].order_by()))
 
 
 def _item(finding: Finding):

@@ -52,6 +52,10 @@ AGREEMENT_STATES = {"valid": _l("Agreement valid"), "expiring": _l("Agreement ex
                     "expired": _l("Agreement expired"), "missing": _l("No agreement"),
                     "not_yet_signed": _l("Agreement not yet signed")}
 PARTIES = {"landlord": _l("Landlord"), "tenant": _l("Tenant")}
+FINDING_SOURCES = {"checklist": _l("Checklist item"), "observation": _l("Inspector's observation"),
+                   "agreement": _l("Premises register (agreement)")}
+FINDING_SORTS = {"deadline": _l("Earliest deadline first"), "found": _l("Earliest found first"),
+                 "newest": _l("Latest found first")}
 # A card in force is 持牌中 everywhere (pages, the ledger export: cards.export.STATUS_ZH), paired with 已摘牌.
 CARD_STATUSES = {"active": _l("In force"), "lifted": _l("Lifted")}
 ROLES = {"inspector": _l("Inspector"), "safety_manager": _l("Safety manager"), "env_staff": _l("Environmental staff"),
@@ -90,7 +94,8 @@ ALL = {"domain": DOMAINS, "sector": SECTORS, "sub_sector": SUB_SECTORS, "feature
        "role": ROLES, "event": EVENTS, "card_event": CARD_EVENTS, "card_origin": CARD_ORIGINS,
        "water_class": WATER_CLASSES, "water_kind": WATER_KINDS, "listed": LISTED_STATUSES, "measure": MEASURES,
        "task_status": TASK_STATUSES, "document": DOCUMENT_KINDS, "signer": SIGNERS, "use": USES,
-       "agreement": AGREEMENT_STATES, "party": PARTIES}
+       "agreement": AGREEMENT_STATES, "party": PARTIES, "finding_source": FINDING_SOURCES,
+       "finding_sort": FINDING_SORTS}
 
 
 def label(kind: str, code: str | int | None) -> str:

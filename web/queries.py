@@ -85,6 +85,18 @@ def colleagues(user_id: int) -> list:
     ).all()
 
 
+def inspectors() -> list:
+    """Everyone who leads inspections (inspectors and safety managers), active or not (their findings stay), by
+    name: the findings list's inspector choices."""
+    from accounts.models import User, UserRole
+
+    return db.session.execute(
+        sa.select(User.id, User.full_name).where(User.id.in_(
+            sa.select(UserRole.user_id).where(UserRole.role.in_(("inspector", "safety_manager")))))
+        .order_by(User.full_name, User.id).limit(LIST_LIMIT)
+    ).all()
+
+
 def limited(query: sa.Select) -> tuple[list, int]:
     """Rows of ``query`` up to the list limit, and how many there are in all."""
     total = db.session.scalar(sa.select(sa.func.count()).select_from(query.order_by(None).subquery()))

@@ -39,6 +39,7 @@ PAGES = [
     ("GET", "/documents/<int:document_id>.pdf", INSPECTION_READERS),
     ("GET", "/extensions", {"safety_manager"}),
     ("GET", "/findings", {"inspector", "safety_manager", "admin"}),
+    ("GET", "/findings/export.xlsx", {"inspector", "safety_manager", "admin"}),
     ("GET", "/findings/<int:finding_id>", EVERYONE),
     ("POST", "/findings/<int:finding_id>/rectification", WORKFLOW),
     ("POST", "/findings/<int:finding_id>/verification", WORKFLOW),
