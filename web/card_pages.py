@@ -19,6 +19,10 @@ from web.blueprint import bp
 from web.forms import IssueCardForm, LiftCardForm
 
 
+# An inspection offered as a choice is named by its inspector (typed text): the option is marked as such.
+USER_TEXT = {"data-user-text": True}
+
+
 def _card(card_id: int) -> Card:
     card = db.session.get(Card, card_id)
     if card is None:
@@ -40,7 +44,7 @@ def lift_form(card: Card | None, formdata=None) -> LiftCardForm | None:
     if card is None or card.status != "active":
         return None
     form = LiftCardForm(formdata=formdata, prefix="lift")
-    form.reinspection.choices = [(i.id, inspection_label(i)) for i in reinspections(card)]
+    form.reinspection.choices = [(i.id, inspection_label(i), USER_TEXT) for i in reinspections(card)]
     return form
 
 

@@ -19,6 +19,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 
 from accounts import service as accounts
 from accounts.auth import limit_failed_logins, login_failed, remember_device
@@ -131,6 +132,19 @@ def cite_basis(standard: str | None, clause: str | None, title: str | None = "")
     return cite(standard or "", clause or "", current_language(), title or "")
 
 
+@bp.app_template_filter("user")
+def user_text(text) -> Markup:
+    """Text people typed (a name, a note) inside a translated sentence, marked as such: it stays in the
+    language it was typed in, and the pages' script test (tests/web/test_web_script.py) leaves it out."""
+    return Markup("<span data-user-text>{}</span>").format(text)
+
+
+@bp.app_template_filter("chinese")
+def chinese(text) -> Markup:
+    """A Chinese identifier shown as it is on English pages too (a document's number, 文号): said to be Chinese."""
+    return Markup('<span lang="zh-Hans">{}</span>').format(text)
+
+
 @bp.app_context_processor
 def _page_helpers():
     return {
@@ -171,9 +185,11 @@ def _refuse_unstorable_text():
     form: a 400 page in the page's language naming the parameter, before any view sees them."""
     for name, value in [*request.args.items(multi=True), *request.form.items(multi=True)]:
         if bad := text.bad_character(name) or text.bad_character(value):
-            return _error_page(400, _("Please correct %(name)s: it contains a character that cannot be stored "
-                                      "(%(code)s) at position %(position)d; remove it.",
-                                      name=name, code=bad[0], position=bad[1]))
+            # The parameter's name is an identifier of the address, shown as code in either language.
+            message = Markup.escape(_("Please correct %(name)s: it contains a character that cannot be stored "
+                                      "(%(code)s) at position %(position)d; remove it."))
+            return _error_page(400, message % {"name": Markup("<code>{}</code>").format(name), "code": bad[0],
+                                               "position": bad[1]})
     return None
 
 

@@ -28,6 +28,7 @@ from remediation.schemas import SampleCreateSchema, TaskCreateSchema, TaskUpdate
 from risk_rules.water import ITEMS
 from web import labels, queries
 from web.access import can, page
+from web.card_pages import USER_TEXT
 from web.blueprint import bp
 from web.forms import (
     CloseOffForm,
@@ -55,14 +56,18 @@ def sample_form(body: WaterBody, formdata=None) -> SampleForm:
     for code in ITEMS:
         setattr(Form, f"item_{code}", StringField(code, validators=[Optional(), Length(max=40)]))
     form = Form(formdata=formdata, prefix="sample")
-    form.section.choices = [(s.id, f"{s.name} ({s.code})") for s in body.sections]
+    form.section.choices = section_choices(body)
     return form
+
+
+def section_choices(body: WaterBody) -> list[tuple]:
+    """A body's sections as choices, named as people typed them (marked ``data-user-text``) with their codes."""
+    return [(s.id, f"{s.name} ({s.code})", USER_TEXT) for s in body.sections]
 
 
 def import_form(body: WaterBody) -> SampleImportForm:
     form = SampleImportForm(prefix="import")  # Flask-WTF binds the request's form and files when submitted
-    form.section.choices = [(0, _("From the file's section column"))] + [
-        (s.id, f"{s.name} ({s.code})") for s in body.sections]
+    form.section.choices = [(0, _("From the file's section column"), {})] + section_choices(body)
     return form
 
 
@@ -89,8 +94,9 @@ def trend_chart(status: dict) -> dict:
     for month in trend:
         for section in month["sections"]:
             names.setdefault(section["section_id"], section["name"])
-    datasets = [{"label": name, "data": [next((s["water_class"] for s in month["sections"]
-                                               if s["section_id"] == sid), None) for month in trend]}
+    # A section's series is named as people typed the section's name (``userText``: kept in its language).
+    datasets = [{"label": name, "userText": True, "data": [next((s["water_class"] for s in month["sections"]
+                                                                 if s["section_id"] == sid), None) for month in trend]}
                 for sid, name in names.items()]
     datasets.append({"label": _("Target: %(cls)s", cls=labels.label("water_class", status["target_class"])),
                      "data": [status["target_class"]] * len(trend), "target": True})
