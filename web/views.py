@@ -25,7 +25,7 @@ from accounts import service as accounts
 from accounts.auth import limit_failed_logins, login_failed, remember_device
 from core import text
 from core.db import db
-from risk_rules.citation import cite
+from risk_rules.citation import cite, typed_name
 from web import labels, nav
 from web.access import can, page, safe_next
 from web.blueprint import bp
@@ -126,10 +126,13 @@ def js_strings() -> dict:
     }
 
 
-def cite_basis(standard: str | None, clause: str | None, title: str | None = "") -> str:
+def cite_basis(standard: str | None, clause: str | None, title: str | None = "") -> Markup:
     """A basis as the pages show it, in the page's language: 《short name》（number）clause, never a bare clause
-    (:func:`risk_rules.citation.cite`; ``title`` names a document the registry does not know)."""
-    return cite(standard or "", clause or "", current_language(), title or "")
+    (:func:`risk_rules.citation.cite`; ``title`` names a document the registry does not know, whose name is
+    marked as typed text)."""
+    text = Markup.escape(cite(standard or "", clause or "", current_language(), title or ""))
+    name = typed_name(standard or "", title or "")
+    return text.replace(Markup.escape(name), user_text(name), 1) if name else text
 
 
 @bp.app_template_filter("user")
@@ -137,6 +140,16 @@ def user_text(text) -> Markup:
     """Text people typed (a name, a note) inside a translated sentence, marked as such: it stays in the
     language it was typed in, and the pages' script test (tests/web/test_web_script.py) leaves it out."""
     return Markup("<span data-user-text>{}</span>").format(text)
+
+
+@bp.app_template_filter("marking")
+def marking(text: str, names) -> Markup:
+    """``text`` (a rule's sentence) with each of ``names`` it embeds (typed names, such as a water body's
+    sections) marked as typed text."""
+    out = Markup.escape(text)
+    for name in sorted({name for name in names if name}, key=len, reverse=True):
+        out = out.replace(Markup.escape(name), user_text(name))
+    return out
 
 
 @bp.app_template_filter("chinese")

@@ -14,6 +14,7 @@ from pathlib import Path
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from marshmallow import ValidationError
 from wtforms import StringField
 from wtforms.validators import Length, Optional
@@ -29,6 +30,7 @@ from risk_rules.water import ITEMS
 from web import labels, queries
 from web.access import can, page
 from web.card_pages import USER_TEXT
+from web.views import marking
 from web.blueprint import bp
 from web.forms import (
     CloseOffForm,
@@ -45,6 +47,8 @@ READERS = ("env_staff", "safety_manager", "admin")
 WRITERS = ("env_staff",)
 # The items a lab reports every month, shown first; the rest of GB 3838-2002 Table 1 folds away.
 USUAL_ITEMS = ("ph", "do", "codmn", "cod", "bod5", "nh3n", "tp", "tn")
+# Units GB 3838-2002 writes in Chinese, as English writes them (the importer accepts both spellings).
+UNITS_EN = {"个/L": "MPN/L"}
 
 
 def sample_form(body: WaterBody, formdata=None) -> SampleForm:
@@ -275,7 +279,9 @@ def close_off(body_id):
         service.close_off(body, form.reason.data.strip(), current_user.id)
     except DomainError as exc:
         db.session.rollback()
-        flash(_("Not closed off: %(reason)s", reason=exc.message), "error")
+        # The rule's reason names the sections as people typed them: marked so (a Markup flash keeps the marks).
+        flash(Markup.escape(_("Not closed off: %(reason)s")) % {
+            "reason": marking(exc.message, [s.name for s in body.sections])}, "error")
         return _render(_body(body_id), {"close": form}, status_code=409)
     db.session.commit()
     flash(_("%(name)s is closed off.", name=body.name), "success")
@@ -286,8 +292,9 @@ def item_name(code: str) -> str:
     from web.i18n import current_language
 
     item = ITEMS[code]
-    name = item.name_zh if current_language() == "zh" else item.name_en
-    return f"{name} ({item.unit})" if item.unit else name
+    zh = current_language() == "zh"
+    name, unit = (item.name_zh, item.unit) if zh else (item.name_en, UNITS_EN.get(item.unit, item.unit))
+    return f"{name} ({unit})" if unit else name
 
 
 @bp.app_context_processor

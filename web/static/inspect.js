@@ -481,9 +481,10 @@
     box.hidden = !successor;
     if (!successor) return;
     const title = zh ? "title_zh" : "title_en";
-    box.textContent = t("successor_notice", {title: successor[title], standard: successor.standard,
+    const number = (standard) => config.numbers[standard] || standard;  // in the page's language
+    box.textContent = t("successor_notice", {title: successor[title], standard: number(successor.standard),
                                              date: longDate(successor.effective_from), current_title: data[title],
-                                             current_standard: data.standard});
+                                             current_standard: number(data.standard)});
   }
 
   /** The checklist in force, with the parts that apply to the enterprise; without signal, the copy kept for every
