@@ -17,10 +17,7 @@ from inspections.models import Finding, Inspection
 from web.access import page
 from web.blueprint import bp
 from web.forms import IssueCardForm, LiftCardForm
-
-
-# An inspection offered as a choice is named by its inspector (typed text): the option is marked as such.
-USER_TEXT = {"data-user-text": True}
+from web.labels import USER_TEXT
 
 
 def _card(card_id: int) -> Card:

@@ -18,8 +18,9 @@ from photos.processing import PhotoError
 from web import queries
 from web.access import INSPECTION_READERS, can, page
 from web.blueprint import bp
-from web.card_pages import USER_TEXT, inspection_label
+from web.card_pages import inspection_label
 from web.forms import ExtensionDecisionForm, ExtensionRequestForm, RectificationForm, VerificationForm
+from web.labels import USER_TEXT
 
 FILTERS = ("open", "overdue", "rectification_submitted", "verified", "all")
 WORKFLOW_ROLES = ("inspector", "safety_manager")

@@ -29,8 +29,6 @@ from remediation.schemas import SampleCreateSchema, TaskCreateSchema, TaskUpdate
 from risk_rules.water import ITEMS
 from web import labels, queries
 from web.access import can, page
-from web.card_pages import USER_TEXT
-from web.views import marking
 from web.blueprint import bp
 from web.forms import (
     CloseOffForm,
@@ -42,6 +40,8 @@ from web.forms import (
     form_data,
     refusal,
 )
+from web.labels import USER_TEXT
+from web.views import marking
 
 READERS = ("env_staff", "safety_manager", "admin")
 WRITERS = ("env_staff",)

@@ -148,15 +148,19 @@ def chart_texts(name: str, data: str) -> list[Text]:
     return texts
 
 
+def other_script(text: str, lang: str) -> re.Match | None:
+    """The first Han character on an English page, or Latin word outside the codes on a Chinese one."""
+    if lang == "en":
+        return HAN.search(text)
+    return LATIN_WORD.search(CODES.sub(lambda match: "#" * len(match.group(0)), text))
+
+
 def leaks(texts: list[Text], lang: str) -> list[str]:
     """Each text showing the other script, with the offending part in ⟦ ⟧."""
     found = []
     for piece in texts:
         text = " ".join(PLACEHOLDER.sub("", piece.text).split())
-        if lang == "en":
-            bad = HAN.search(text)
-        else:
-            bad = LATIN_WORD.search(CODES.sub(lambda m: "#" * len(m.group(0)), text))
+        bad = other_script(text, lang)
         if bad:
             start, end = bad.start(), bad.end()
             if lang == "en":
@@ -233,8 +237,9 @@ def world(app):
         chemical = db.session.scalars(sa.select(Enterprise).where(Enterprise.sector == "hazardous_chemicals")
                                       .order_by(Enterprise.id)).first()
         checklists.add_local_item("hazardous_chemicals", today, {
-            "code": "LOCAL-01", "text_zh": "储罐区未设置港区统一的风险告知牌", "text_en": "No zone risk notice board at the "
-            "tank farm", "category": "management", "is_major": False, "clause": "第三条第一项", "part": "",
+            "code": "LOCAL-01", "text_zh": "储罐区未设置港区统一的风险告知牌",
+            "text_en": "No zone risk notice board at the tank farm", "category": "management", "is_major": False,
+            "clause": "第三条第一项", "part": "",
             "standard": "港区安全生产检查规定"})
         inspection, _ = inspections.record(InspectionCreateSchema().load({
             "client_id": str(uuid.uuid4()), "enterprise_id": chemical.id, "domain": "hazardous_chemicals",
@@ -371,3 +376,94 @@ def refused(app, world, role: str, lang: str, path: str, form: dict) -> str:
     response = client.post(url, data=data)
     assert response.status_code in (400, 409), (url, form, response.status_code)
     return response.get_data(as_text=True)
+
+
+# ---- what the scripts write, in Chromium -------------------------------------------------------------------
+
+# The same reading as :class:`PageText`, of the live document after its scripts ran.
+READ_PAGE = """(lang) => {
+    const out = [];
+    const SKIP = new Set(["SCRIPT", "STYLE", "TEMPLATE", "NOSCRIPT"]);
+    const CODE = new Set(["CODE", "KBD", "SAMP"]);
+    const SHOWN = ["title", "alt", "placeholder", "aria-label", "label"];
+    function walk(node, exempt, where) {
+        for (const child of node.childNodes) {
+            if (child.nodeType === Node.TEXT_NODE) {
+                if (!exempt && child.data.trim()) out.push([child.data, where]);
+                continue;
+            }
+            if (child.nodeType !== Node.ELEMENT_NODE || SKIP.has(child.tagName)) continue;
+            const declared = (child.getAttribute("lang") || "").split("-")[0];
+            const mine = exempt || child.hasAttribute("data-user-text") || CODE.has(child.tagName)
+                || (declared !== "" && declared !== lang);
+            const here = child.tagName.toLowerCase() + (child.id ? `#${child.id}` : "")
+                + (child.classList.length ? `.${[...child.classList].slice(0, 2).join(".")}` : "");
+            if (!mine) {
+                SHOWN.forEach((name) => { if (child.getAttribute(name)) out.push([child.getAttribute(name), `${here}@${name}`]); });
+                if (child.tagName === "INPUT" && ["submit", "button", "reset"].includes(child.type) && child.value) {
+                    out.push([child.value, `${here}@value`]);
+                }
+            }
+            walk(child, mine, `${where.split(" > ").pop()} > ${here}`);
+        }
+    }
+    walk(document.documentElement, false, "document");
+    return out;
+}"""
+
+
+def browser_leaks(page, lang: str) -> list[str]:
+    return leaks([Text(text, where) for text, where in page.evaluate(READ_PAGE, lang)], lang)
+
+
+def demo_login(page, role: str, lang: str) -> None:
+    page.goto(f"/login?lang={lang}")
+    page.fill("#username", LOGINS[role])
+    page.fill("#password", "demo-password")
+    page.click("button[type=submit]")
+    page.wait_for_url(lambda url: "/login" not in url)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_what_the_scripts_write_is_in_the_pages_script(app, world, tablet, lang):
+    """The alerts inbox (alerts.js), the inspection form with its checklist, a local item's finding panel and a
+    refusal (inspect.js), the outbox (outbox.js), the charts' pages (charts.js): read after the scripts ran."""
+    from enterprises.models import Enterprise
+
+    with app.app_context():
+        chemical = db.session.scalars(sa.select(Enterprise.name).where(Enterprise.sector == "hazardous_chemicals")
+                                      .order_by(Enterprise.id)).first()
+    found = {}
+
+    def read(page, what):
+        for leak in browser_leaks(page, lang):
+            found.setdefault(leak, what)
+
+    context = tablet()
+    page = context.new_page()
+    demo_login(page, "inspector", lang)
+    page.goto("/alerts")
+    page.locator("#alerts li.alert").first.wait_for()
+    read(page, "inspector /alerts")
+    page.goto("/inspect")
+    page.fill("#enterprise-q", chemical[:2])
+    page.locator("#enterprise-results .choice", has_text=chemical).click()
+    page.wait_for_selector("#checklist li.item[data-code='LOCAL-01']")
+    page.locator("li.item[data-code='LOCAL-01'] .res-failed span").tap()
+    page.locator("li.item[data-code='LOCAL-01'] .finding-panel").wait_for()
+    page.click("#submit-inspection")
+    page.locator("#form-error:not([hidden])").wait_for()
+    read(page, "inspector /inspect")
+    page.goto("/today")
+    page.locator("#outbox li").first.wait_for(state="attached")
+    read(page, "inspector /today")
+
+    for role, path, ready in (("env_staff", f"/water-bodies/{world['water_bodies'][0]}", "canvas[data-rendered]"),
+                              ("safety_manager", "/cards", "canvas[data-rendered]"),
+                              ("safety_manager", "/alerts", "#alerts li.alert")):
+        page = tablet().new_page()
+        demo_login(page, role, lang)
+        page.goto(path)
+        page.locator(ready).first.wait_for(state="attached")
+        read(page, f"{role} {path}")
+    assert not found, "\n".join(f"{where}: {leak}" for leak, where in sorted(found.items(), key=lambda x: x[1]))
