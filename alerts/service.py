@@ -28,7 +28,8 @@ def present(rows: list[AlertRecipient]) -> list[dict]:
         subject = subjects[alert.subject_type, alert.subject_id]
         out.append({"id": alert.id, "kind": alert.kind, "subject_type": alert.subject_type,
                     "subject_id": alert.subject_id, "deadline": alert.deadline, "enterprise_id": alert.enterprise_id,
-                    "enterprise_name": subject.enterprise_name, "title": messages.title(alert),
+                    "enterprise_name": subject.enterprise_name, "summary": subject.summary,
+                    "title": messages.title(alert),
                     "text": messages.text(alert, subject), "raised_dt": alert.raised_dt, "acked_dt": row.acked_dt})
     return out
 

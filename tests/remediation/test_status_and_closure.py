@@ -150,7 +150,8 @@ def test_close_off_is_refused_when_not_eligible(client, auth, water):
     response = client.post(f"/api/v1/water-bodies/{body_id}/close-off", headers=headers, json={"reason": "验收"})
     assert response.status_code == 409
     # In the caller's language, one language per answer (issue 15): English by default, Chinese when asked.
-    assert response.json["message"].startswith("Not eligible for closure") and "不能销号" not in response.json["message"]
+    message = response.json["message"]
+    assert message.startswith("Not eligible for closure") and "不能销号" not in message
     response = client.post(f"/api/v1/water-bodies/{body_id}/close-off", headers=headers | {"Accept-Language": "zh"},
                            json={"reason": "验收"})
     assert response.status_code == 409 and response.json["message"].startswith("不能销号")

@@ -340,6 +340,12 @@ def test_every_page_of_every_role_is_in_one_script(app, world, lang):
         for leak in page_leaks(refused(app, world, role, lang, path, form), lang):
             found.setdefault(leak, f"{role} POST {path}")
     assert walked > 150
+    judge(found)
+
+
+def judge(found: dict[str, str]) -> None:
+    """Fail on every leak (``{leak: page}``); those the cards helper fixes make the test an expected failure
+    until that work is merged."""
     elsewhere = {leak: where for leak, where in found.items() if any(known in leak for known in CARDS_HELPER)}
     rest = {leak: where for leak, where in found.items() if leak not in elsewhere}
     assert not rest, "\n".join(f"{where}: {leak}" for leak, where in sorted(rest.items(), key=lambda x: x[1]))
@@ -399,7 +405,9 @@ READ_PAGE = """(lang) => {
             const here = child.tagName.toLowerCase() + (child.id ? `#${child.id}` : "")
                 + (child.classList.length ? `.${[...child.classList].slice(0, 2).join(".")}` : "");
             if (!mine) {
-                SHOWN.forEach((name) => { if (child.getAttribute(name)) out.push([child.getAttribute(name), `${here}@${name}`]); });
+                for (const name of SHOWN) {
+                    if (child.getAttribute(name)) out.push([child.getAttribute(name), `${here}@${name}`]);
+                }
                 if (child.tagName === "INPUT" && ["submit", "button", "reset"].includes(child.type) && child.value) {
                     out.push([child.value, `${here}@value`]);
                 }
@@ -466,4 +474,4 @@ def test_what_the_scripts_write_is_in_the_pages_script(app, world, tablet, lang)
         page.goto(path)
         page.locator(ready).first.wait_for(state="attached")
         read(page, f"{role} {path}")
-    assert not found, "\n".join(f"{where}: {leak}" for leak, where in sorted(found.items(), key=lambda x: x[1]))
+    judge(found)

@@ -17,10 +17,19 @@
     const li = App.el("li", alert.acked_dt ? "alert read" : "alert unread");
     const main = App.el(alert.subject_type === "finding" && findingUrl ? "a" : "div", "row-link row-main");
     if (main.tagName === "A") main.href = findingUrl.replace(/0$/, String(alert.subject_id));
-    main.appendChild(App.el("strong", "", alert.title || alert.kind));
-    if (alert.text) main.appendChild(App.el("span", "desc", alert.text));
-    const facts = [alert.enterprise_name, alert.raised_dt ? new Date(alert.raised_dt).toLocaleString(lang, shown) : ""];
-    main.appendChild(App.el("span", "desc", facts.filter(Boolean).join(" · ")));
+    // In the page's words (the API's title and text are the e-mail's, in Chinese); what people wrote is marked.
+    const stage = alert.kind === "overdue" ? "overdue" : alert.kind.startsWith("escalated") ? "escalation" : "reminder";
+    main.appendChild(App.el("strong", "", App.t(`alert_${stage}`, {what: App.t(`alert_${alert.subject_type}`)})));
+    const about = App.el("span", "desc");
+    about.append(...App.tNodes("alert_about", {reference: App.t(`alert_ref_${alert.subject_type}`, {id: alert.subject_id}),
+                                               summary: App.typed(alert.summary || "")}));
+    main.appendChild(about);
+    const deadline = new Date(`${alert.deadline}T00:00:00Z`).toLocaleDateString(lang, {dateStyle: "medium", timeZone: "UTC"});
+    main.appendChild(App.el("span", "desc", App.t("alert_deadline", {date: deadline})));
+    const facts = App.el("span", "desc");
+    if (alert.enterprise_name) facts.append(App.typed(alert.enterprise_name), " · ");
+    if (alert.raised_dt) facts.append(new Date(alert.raised_dt).toLocaleString(lang, shown));
+    main.appendChild(facts);
     li.appendChild(main);
     if (!alert.acked_dt) {
       const button = App.el("button", "btn", App.t("acknowledge"));
