@@ -91,6 +91,7 @@ def js_strings() -> dict:
         "major": _("Major hazard"),
         "basis": _("Basis: %(basis)s"),
         **{result: str(labels.RESULTS[result]) for result in ("passed", "failed", "not_applicable")},
+        **{f"domain_{code}": str(name) for code, name in labels.DOMAINS.items()},
         "progress": _("%(answered)s of %(total)s items answered"),
         "next_missing": _("%(count)s not answered: go to the first"),
         "mark_rest": _("Mark the %(count)s unanswered item(s) of this section as not found"),

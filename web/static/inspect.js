@@ -817,7 +817,7 @@
         url: config.inspections,
         photos_url: config.photos,
         summary: {enterprise: enterprise ? enterprise.name : premises.name,
-                  domain: domainInput.parentElement.textContent.trim(),
+                  domain: domainInput.parentElement.textContent.trim(), domain_code: domainInput.value,
                   findings: fields.findings.length, signed: signing.rows.length > 0},
         payload: {...fields, ended_dt: (ended < startedAt ? startedAt : ended).toISOString(),
                   signatures: signing.rows},
