@@ -17,7 +17,6 @@ from inspections.models import Finding, Inspection
 from web.access import page
 from web.blueprint import bp
 from web.forms import IssueCardForm, LiftCardForm
-from web.labels import USER_TEXT
 
 
 def _card(card_id: int) -> Card:
@@ -41,7 +40,7 @@ def lift_form(card: Card | None, formdata=None) -> LiftCardForm | None:
     if card is None or card.status != "active":
         return None
     form = LiftCardForm(formdata=formdata, prefix="lift")
-    form.reinspection.choices = [(i.id, inspection_label(i), USER_TEXT) for i in reinspections(card)]
+    form.reinspection.choices = [(i.id, inspection_label(i)) for i in reinspections(card)]
     return form
 
 

@@ -20,7 +20,6 @@ from web.access import INSPECTION_READERS, can, page
 from web.blueprint import bp
 from web.card_pages import inspection_label
 from web.forms import ExtensionDecisionForm, ExtensionRequestForm, RectificationForm, VerificationForm
-from web.labels import USER_TEXT
 
 FILTERS = ("open", "overdue", "rectification_submitted", "verified", "all")
 WORKFLOW_ROLES = ("inspector", "safety_manager")
@@ -52,7 +51,7 @@ def _item(finding: Finding):
 def _forms(finding: Finding):
     verify = VerificationForm(prefix="verify")
     verify.reinspection.choices = [(0, _("— none —"))] + [
-        (i.id, inspection_label(i), USER_TEXT) for i in documents.reinspection_candidates(finding)
+        (i.id, inspection_label(i)) for i in documents.reinspection_candidates(finding)
     ] if finding.status == "rectification_submitted" else [(0, "")]
     return {"rectify": RectificationForm(prefix="rect"), "verify": verify,
             "extend": ExtensionRequestForm(prefix="ext"), "decide": ExtensionDecisionForm(prefix="decide")}
