@@ -144,9 +144,8 @@ def cite_basis(standard: str | None, clause: str | None, title: str | None = "")
     """A basis as the pages show it, in the page's language: 《short name》（number）clause, never a bare clause
     (:func:`risk_rules.citation.cite`; ``title`` names a document the registry does not know, whose name is
     marked as typed text)."""
-    text = Markup.escape(cite(standard or "", clause or "", current_language(), title or ""))
-    name = typed_name(standard or "", title or "")
-    return text.replace(Markup.escape(name), user_text(name), 1) if name else text
+    return marking(cite(standard or "", clause or "", current_language(), title or ""),
+                   [typed_name(standard or "", title or "")])
 
 
 @bp.app_template_filter("user")
