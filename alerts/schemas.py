@@ -70,9 +70,10 @@ class AlertSchema(Schema):
     deadline = fields.Date(dump_only=True, metadata={"description": "the item's deadline when raised (local)"})
     enterprise_id = fields.Integer(dump_only=True, allow_none=True)
     enterprise_name = fields.String(dump_only=True)
-    summary = fields.String(dump_only=True, metadata={"description": "the item in a line (a finding's description)"})
-    title = fields.String(dump_only=True)
-    text = fields.String(dump_only=True)
+    summary = fields.String(dump_only=True, metadata={
+        "description": "what the item is, as people wrote it (a finding's description, a task's)"})
+    title = fields.String(dump_only=True, metadata={"description": "the e-mail's title, in Chinese"})
+    text = fields.String(dump_only=True, metadata={"description": "the e-mail's text, in Chinese"})
     raised_dt = fields.AwareDateTime(dump_only=True)
     acked_dt = fields.AwareDateTime(dump_only=True, allow_none=True)
 

@@ -176,7 +176,7 @@ def transition(finding: Finding, action: str, actor_id: int, note: str = "", on_
                            "safety manager checks it"))
     if action == "verified" and finding.severity == "major" and not on_site:
         raise Invalid(_l("a major hazard is verified by an on-site re-inspection: name the re-inspection, and its "
-                         "re-inspection opinion (整改复查意见书) is issued"), field="reinspection_id")
+                         "re-inspection opinion is issued"), field="reinspection_id")
     before = audit.snapshot(finding, _AUDITED)
     previous, finding.status = finding.status, target
     finding.closed_dt = utcnow() if target == "verified" else None

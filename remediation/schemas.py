@@ -1,3 +1,4 @@
+from flask_babel import gettext
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from accounts.schemas import UserRefSchema
@@ -174,7 +175,7 @@ class TaskUpdateSchema(Schema):
     @validates_schema
     def _something(self, data, **_):
         if not {"progress", "status", "deadline"} & set(data):
-            raise ValidationError("give progress, status or deadline")
+            raise ValidationError(gettext("give progress, status or deadline"))
 
 
 class TaskEventSchema(Schema):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import sqlalchemy as sa
+from flask_babel import LazyString, get_locale
 from flask_babel import lazy_gettext as _l
 
 from audit import service as audit
@@ -267,6 +268,12 @@ def store_sample(section: MonitoringSection, data: dict, actor_id: int | None, a
     return sample
 
 
+def in_language(zh: str, en: str) -> LazyString:
+    """Whichever of a rule's two texts is in the request's language, chosen when shown (the closure rule writes
+    both; a page or an API answer shows one)."""
+    return LazyString(lambda: zh if (locale := get_locale()) is not None and locale.language == "zh" else en)
+
+
 def close_off(body: WaterBody, reason: str, actor_id: int) -> WaterBody:
     """Close off (销号) a body: allowed only when it meets its closure rule now; recorded with who and why."""
     if body.listed_status == "closed_off":
@@ -274,7 +281,7 @@ def close_off(body: WaterBody, reason: str, actor_id: int) -> WaterBody:
                           date=local_date(body.closed_off_dt).isoformat()))
     closure = status(body)["closure"]
     if not closure["eligible"]:
-        raise Conflict(f"{closure['reason_en']} ({closure['reason_zh']})")
+        raise Conflict(in_language(closure["reason_zh"], closure["reason_en"]))
     before = audit.snapshot(body, _AUDITED_BODY)
     body.listed_status, body.closed_off_dt = "closed_off", utcnow()
     body.closed_off_by_id, body.closed_off_reason = actor_id, reason

@@ -100,6 +100,27 @@ def known_documents() -> set[str]:
     return set(yaml.safe_load(REGISTRY.read_text(encoding="utf-8")))
 
 
+def number(standard: str, lang: str = "zh") -> str:
+    """A document's number as written in ``lang``: 安监总管三〔2017〕121号 reads "SAWS An Jian Zong Guan San [2017]
+    No. 121" in English. A document the registry does not know keeps its number as stored."""
+    document = _registry().get(standard)
+    if lang == "en" and document is not None and document.number_en:
+        return document.number_en
+    return standard
+
+
+def numbers(lang: str) -> dict[str, str]:
+    """Every known document's number written otherwise in ``lang`` (``{stored number: number in lang}``), for
+    the scripts, which write notices naming documents."""
+    return {standard: written for standard in _registry() if (written := number(standard, lang)) != standard}
+
+
+def typed_name(standard: str, title: str = "") -> str:
+    """The name :func:`cite` shows for a document the registry does not know (a local item's rule, named by
+    whoever added the item: it stays in the language it was typed in); empty for a known document."""
+    return "" if standard in _registry() else (title or standard)
+
+
 def cite(standard: str, clause: str, lang: str = "zh", title: str = "") -> str:
     """The basis as people read it: 《short name》（number）clause in Chinese, "Short name (number), Art. N" in English.
 

@@ -7,9 +7,11 @@ from flask_login import current_user
 
 from core.time import local_date
 from inspections.models import CATEGORIES, DOMAINS, SEVERITIES
+from risk_rules.citation import numbers
 from web import labels, queries
 from web.access import page
 from web.blueprint import bp
+from web.i18n import current_language
 
 
 @bp.route("/today")
@@ -43,6 +45,7 @@ def inspect():
         "domains": list(DOMAINS),
         "severities": list(SEVERITIES),
         "user": current_user.id,
+        "numbers": numbers(current_language()),  # documents' numbers as the page's language writes them
     }
     return render_template("web/inspect.html", field_config=config, domains=DOMAINS,
                            colleagues=queries.colleagues(current_user.id))

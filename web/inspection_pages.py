@@ -15,6 +15,7 @@ from core.time import local_date
 from documents import service as documents
 from documents.routes import pdf_response
 from inspections.models import Inspection
+from risk_rules.citation import number
 from web import labels
 from web.access import INSPECTION_READERS, page
 from web.blueprint import bp
@@ -46,10 +47,12 @@ def successor_notice(version, on: date) -> str:
     notice = version.pending_successor(on) if version is not None else None
     if notice is None:
         return ""
-    title = "title_zh" if current_language() == "zh" else "title_en"
+    lang = current_language()
+    title = f"title_{lang}"
     return str(labels.SUCCESSOR_NOTICE) % {
-        "title": notice[title], "standard": notice["standard"], "date": format_date(notice["effective_from"], "long"),
-        "current_title": getattr(version, title), "current_standard": version.standard}
+        "title": notice[title], "standard": number(notice["standard"], lang),
+        "date": format_date(notice["effective_from"], "long"), "current_title": getattr(version, title),
+        "current_standard": number(version.standard, lang)}
 
 
 def _inspection(inspection_id: int) -> Inspection:

@@ -88,6 +88,9 @@ MEASURES = {"sewage_interception": _l("Sewage interception"), "dredging": _l("Dr
 TASK_STATUSES = {"planned": _l("Planned"), "in_progress": _l("In progress"), "completed": _l("Completed"),
                  "cancelled": _l("Cancelled")}
 
+# Render options of a choice named by what people typed (a section's name, an inspector's): marked as typed text.
+USER_TEXT = {"data-user-text": True}
+
 ALL = {"domain": DOMAINS, "sector": SECTORS, "sub_sector": SUB_SECTORS, "feature": FEATURES, "category": CATEGORIES,
        "severity": SEVERITIES, "status": STATUSES, "result": RESULTS, "extension": EXTENSION_STATUSES,
        "colour": COLOURS, "card_status": CARD_STATUSES,

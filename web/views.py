@@ -19,12 +19,13 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup
 
 from accounts import service as accounts
 from accounts.auth import limit_failed_logins, login_failed, remember_device
 from core import text
 from core.db import db
-from risk_rules.citation import cite
+from risk_rules.citation import cite, typed_name
 from web import labels, nav
 from web.access import can, page, safe_next
 from web.blueprint import bp
@@ -90,6 +91,7 @@ def js_strings() -> dict:
         "landlord_party": _("Landlord: %(name)s"),
         "tenant_party": _("Tenant: %(name)s (%(unit)s)"),
         "landlord_word": _("Landlord"),
+        "list_separator": _("; "),
         "tenants_word": _("Tenants"),
         "no_tenants": _("no tenant today"),
         "answer_all": _("%(count)s item(s) not answered yet: answer each one (not found, found or not applicable)."),
@@ -98,6 +100,7 @@ def js_strings() -> dict:
         "major": _("Major hazard"),
         "basis": _("Basis: %(basis)s"),
         **{result: str(labels.RESULTS[result]) for result in ("passed", "failed", "not_applicable")},
+        **{f"domain_{code}": str(name) for code, name in labels.DOMAINS.items()},
         "progress": _("%(answered)s of %(total)s items answered"),
         "next_missing": _("%(count)s not answered: go to the first"),
         "mark_rest": _("Mark the %(count)s unanswered item(s) of this section as not found"),
@@ -122,6 +125,18 @@ def js_strings() -> dict:
         "alerts_failed": _("Alerts could not be loaded."),
         "alerts_empty": _("No alerts."),
         "acknowledge": _("Mark as read"),
+        # An alert in the inbox (alerts.js), by its stage and the kind of item; e-mails keep alerts.messages' words.
+        "alert_reminder": _("%(what)s: deadline near"),
+        "alert_overdue": _("%(what)s: overdue"),
+        "alert_escalation": _("%(what)s: overdue, escalated"),
+        "alert_finding": _("Rectification of a finding"),
+        "alert_remediation_task": _("Water remediation task"),
+        "alert_tenancy_agreement": _("Safety management agreement"),
+        "alert_ref_finding": _("Finding #%(id)s"),
+        "alert_ref_remediation_task": _("Task #%(id)s"),
+        "alert_ref_tenancy_agreement": _("Tenancy #%(id)s"),
+        "alert_about": _("%(reference)s: %(summary)s"),
+        "alert_deadline": _("Deadline: %(date)s"),
         "items": _("items"),
         "findings_word": _("finding(s)"),
         "photo_count": _("photos"),
@@ -134,10 +149,35 @@ def js_strings() -> dict:
     }
 
 
-def cite_basis(standard: str | None, clause: str | None, title: str | None = "") -> str:
+def cite_basis(standard: str | None, clause: str | None, title: str | None = "") -> Markup:
     """A basis as the pages show it, in the page's language: 《short name》（number）clause, never a bare clause
-    (:func:`risk_rules.citation.cite`; ``title`` names a document the registry does not know)."""
-    return cite(standard or "", clause or "", current_language(), title or "")
+    (:func:`risk_rules.citation.cite`; ``title`` names a document the registry does not know, whose name is
+    marked as typed text)."""
+    return marking(cite(standard or "", clause or "", current_language(), title or ""),
+                   [typed_name(standard or "", title or "")])
+
+
+@bp.app_template_filter("user")
+def user_text(text) -> Markup:
+    """Text people typed (a name, a note) inside a translated sentence, marked as such: it stays in the
+    language it was typed in, and the pages' script test (tests/web/test_web_script.py) leaves it out."""
+    return Markup("<span data-user-text>{}</span>").format(text)
+
+
+@bp.app_template_filter("marking")
+def marking(text: str, names) -> Markup:
+    """``text`` (a rule's sentence) with each of ``names`` it embeds (typed names, such as a water body's
+    sections) marked as typed text."""
+    out = Markup.escape(text)
+    for name in sorted({name for name in names if name}, key=len, reverse=True):
+        out = out.replace(Markup.escape(name), user_text(name))
+    return out
+
+
+@bp.app_template_filter("chinese")
+def chinese(text) -> Markup:
+    """A Chinese identifier shown as it is on English pages too (a document's number, 文号): said to be Chinese."""
+    return Markup('<span lang="zh-Hans">{}</span>').format(text)
 
 
 @bp.app_context_processor
@@ -180,9 +220,11 @@ def _refuse_unstorable_text():
     form: a 400 page in the page's language naming the parameter, before any view sees them."""
     for name, value in [*request.args.items(multi=True), *request.form.items(multi=True)]:
         if bad := text.bad_character(name) or text.bad_character(value):
-            return _error_page(400, _("Please correct %(name)s: it contains a character that cannot be stored "
-                                      "(%(code)s) at position %(position)d; remove it.",
-                                      name=name, code=bad[0], position=bad[1]))
+            # The parameter's name is an identifier of the address, shown as code in either language.
+            message = Markup.escape(_("Please correct %(name)s: it contains a character that cannot be stored "
+                                      "(%(code)s) at position %(position)d; remove it."))
+            return _error_page(400, message % {"name": Markup("<code>{}</code>").format(name), "code": bad[0],
+                                               "position": bad[1]})
     return None
 
 

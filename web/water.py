@@ -14,6 +14,7 @@ from pathlib import Path
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from marshmallow import ValidationError
 from wtforms import StringField
 from wtforms.validators import Length, Optional
@@ -39,11 +40,15 @@ from web.forms import (
     form_data,
     refusal,
 )
+from web.labels import USER_TEXT
+from web.views import marking
 
 READERS = ("env_staff", "safety_manager", "admin")
 WRITERS = ("env_staff",)
 # The items a lab reports every month, shown first; the rest of GB 3838-2002 Table 1 folds away.
 USUAL_ITEMS = ("ph", "do", "codmn", "cod", "bod5", "nh3n", "tp", "tn")
+# Units GB 3838-2002 writes in Chinese, as English writes them (the importer accepts both spellings).
+UNITS_EN = {"个/L": "MPN/L"}
 
 
 def sample_form(body: WaterBody, formdata=None) -> SampleForm:
@@ -55,14 +60,18 @@ def sample_form(body: WaterBody, formdata=None) -> SampleForm:
     for code in ITEMS:
         setattr(Form, f"item_{code}", StringField(code, validators=[Optional(), Length(max=40)]))
     form = Form(formdata=formdata, prefix="sample")
-    form.section.choices = [(s.id, f"{s.name} ({s.code})") for s in body.sections]
+    form.section.choices = section_choices(body)
     return form
+
+
+def section_choices(body: WaterBody) -> list[tuple]:
+    """A body's sections as choices, named as people typed them (marked ``data-user-text``) with their codes."""
+    return [(s.id, f"{s.name} ({s.code})", USER_TEXT) for s in body.sections]
 
 
 def import_form(body: WaterBody) -> SampleImportForm:
     form = SampleImportForm(prefix="import")  # Flask-WTF binds the request's form and files when submitted
-    form.section.choices = [(0, _("From the file's section column"))] + [
-        (s.id, f"{s.name} ({s.code})") for s in body.sections]
+    form.section.choices = [(0, _("From the file's section column"), {})] + section_choices(body)
     return form
 
 
@@ -89,8 +98,9 @@ def trend_chart(status: dict) -> dict:
     for month in trend:
         for section in month["sections"]:
             names.setdefault(section["section_id"], section["name"])
-    datasets = [{"label": name, "data": [next((s["water_class"] for s in month["sections"]
-                                               if s["section_id"] == sid), None) for month in trend]}
+    # A section's series is named as people typed the section's name (``userText``: kept in its language).
+    datasets = [{"label": name, "userText": True, "data": [next((s["water_class"] for s in month["sections"]
+                                                                 if s["section_id"] == sid), None) for month in trend]}
                 for sid, name in names.items()]
     datasets.append({"label": _("Target: %(cls)s", cls=labels.label("water_class", status["target_class"])),
                      "data": [status["target_class"]] * len(trend), "target": True})
@@ -269,7 +279,9 @@ def close_off(body_id):
         service.close_off(body, form.reason.data.strip(), current_user.id)
     except DomainError as exc:
         db.session.rollback()
-        flash(_("Not closed off: %(reason)s", reason=exc.message), "error")
+        # The rule's reason names the sections as people typed them: marked so (a Markup flash keeps the marks).
+        flash(Markup.escape(_("Not closed off: %(reason)s")) % {
+            "reason": marking(exc.message, [s.name for s in body.sections])}, "error")
         return _render(_body(body_id), {"close": form}, status_code=409)
     db.session.commit()
     flash(_("%(name)s is closed off.", name=body.name), "success")
@@ -280,8 +292,9 @@ def item_name(code: str) -> str:
     from web.i18n import current_language
 
     item = ITEMS[code]
-    name = item.name_zh if current_language() == "zh" else item.name_en
-    return f"{name} ({item.unit})" if item.unit else name
+    zh = current_language() == "zh"
+    name, unit = (item.name_zh, item.unit) if zh else (item.name_en, UNITS_EN.get(item.unit, item.unit))
+    return f"{name} ({unit})" if unit else name
 
 
 @bp.app_context_processor

@@ -146,10 +146,15 @@ def test_close_off_is_refused_when_not_eligible(client, auth, water):
     body_id = water.body()
     months = _months_back(3)
     water.monthly(water.section(body_id, "和平桥"), {months[0]: 4, months[1]: 6, months[2]: 4})
-    response = client.post(f"/api/v1/water-bodies/{body_id}/close-off", headers=auth("safety_manager"),
-                           json={"reason": "验收"})
+    headers = auth("safety_manager")
+    response = client.post(f"/api/v1/water-bodies/{body_id}/close-off", headers=headers, json={"reason": "验收"})
     assert response.status_code == 409
-    assert "Not eligible for closure" in response.json["message"] and "不能销号" in response.json["message"]
+    # In the caller's language, one language per answer (issue 15): English by default, Chinese when asked.
+    message = response.json["message"]
+    assert message.startswith("Not eligible for closure") and "不能销号" not in message
+    response = client.post(f"/api/v1/water-bodies/{body_id}/close-off", headers=headers | {"Accept-Language": "zh"},
+                           json={"reason": "验收"})
+    assert response.status_code == 409 and response.json["message"].startswith("不能销号")
     assert water.status(body_id)["listed_status"] == "worse_than_v_listed"
 
 

@@ -1,9 +1,11 @@
 """A rule is cited by its document's short name and number with the clause, never a bare clause."""
 
+import re
+
 import pytest
 
 from risk_rules.checklists import load_checklists
-from risk_rules.citation import chinese_number, cite, clause_en
+from risk_rules.citation import chinese_number, cite, clause_en, number, numbers, typed_name
 
 
 @pytest.mark.parametrize(("text", "number"), [("一", 1), ("十", 10), ("十二", 12), ("二十", 20), ("三十五", 35),
@@ -56,3 +58,14 @@ def test_every_packaged_item_cites_a_named_document_in_both_languages():
             zh, en = cite(item.standard, item.clause), cite(item.standard, item.clause, "en")
             assert zh.startswith("《") and item.clause in zh, item.code
             assert "《" not in en and en.split(", ")[0], item.code
+
+
+def test_a_documents_number_in_english_and_a_typed_name():
+    """Notices name documents by number in the page's language; a document no registry knows is named as typed."""
+    assert number("安监总管三〔2017〕121号", "en") == "SAWS An Jian Zong Guan San [2017] No. 121"
+    assert number("安监总管三〔2017〕121号", "zh") == "安监总管三〔2017〕121号"
+    assert number("港区管委会〔2026〕1号", "en") == "港区管委会〔2026〕1号"  # unknown: as stored
+    assert numbers("en")["建城规〔2023〕4号"] == "MOHURD Jian Cheng Gui [2023] No. 4" and numbers("zh") == {}
+    assert not any(re.search(r"[\u3000-\u9fff\uff00-\uffef]", written) for written in numbers("en").values())
+    assert typed_name("港区管委会〔2026〕1号", "港区安全生产检查规定") == "港区安全生产检查规定"
+    assert typed_name("安监总管三〔2017〕121号", "化工和危险化学品重大隐患判定标准") == ""  # a known document

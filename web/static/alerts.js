@@ -73,11 +73,12 @@
   function row(alert) {
     const li = App.el("li", alert.acked_dt ? "alert read" : "alert unread");
     li.dataset.alert = alert.id;
+    const what = [words.stages[alert.stage], words.subjects[alert.subject_type]].filter(Boolean).join(" · ");
     if (!alert.acked_dt) {
       const box = App.el("input", "pick");
       box.type = "checkbox";
       box.value = alert.id;
-      box.setAttribute("aria-label", `${words.select}: ${alert.summary || alert.kind}`);
+      box.setAttribute("aria-label", `${words.select}: ${what || alert.kind}`);
       box.addEventListener("change", selectionChanged);
       const label = App.el("label", "pick-box");
       label.appendChild(box);
@@ -85,13 +86,14 @@
     }
     const main = App.el(alert.subject_type === "finding" && findingUrl ? "a" : "div", "row-link row-main");
     if (main.tagName === "A") main.href = findingUrl.replace(/0$/, String(alert.subject_id));
-    const what = [words.stages[alert.stage], words.subjects[alert.subject_type]].filter(Boolean).join(" · ");
+    // In the page's words (the API's title and text are the e-mail's, in Chinese); what people wrote is marked.
     main.appendChild(App.el("strong", "", what || alert.kind));
-    if (alert.summary) main.appendChild(App.el("span", "desc", alert.summary));
-    const deadline = alert.deadline ? `${words.deadline} ${new Date(alert.deadline).toLocaleDateString(lang, day)}` : "";
-    const facts = [alert.enterprise_name, deadline,
-                   alert.raised_dt ? new Date(alert.raised_dt).toLocaleString(lang, shown) : ""];
-    main.appendChild(App.el("span", "desc", facts.filter(Boolean).join(" · ")));
+    if (alert.summary) main.appendChild(App.typed(alert.summary, "span", "desc"));
+    const facts = App.el("span", "desc");
+    if (alert.enterprise_name) facts.append(App.typed(alert.enterprise_name), " · ");
+    if (alert.deadline) facts.append(`${words.deadline} ${new Date(alert.deadline).toLocaleDateString(lang, day)} · `);
+    if (alert.raised_dt) facts.append(new Date(alert.raised_dt).toLocaleString(lang, shown));
+    main.appendChild(facts);
     li.appendChild(main);
     if (!alert.acked_dt) {
       const button = App.el("button", "btn", App.t("acknowledge"));

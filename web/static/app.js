@@ -54,6 +54,23 @@
     return node;
   }
 
+  /** Text people typed (a name, an address), marked so: it stays in the language it was typed in. */
+  function typed(text, tag = "span", className = "") {
+    const node = el(tag, className, text);
+    node.dataset.userText = "";
+    return node;
+  }
+
+  /** The page's text for ``key`` as nodes, each ``%(name)s`` place filled with ``values[name]`` (a node, such as
+   * typed text, goes in as it is). */
+  function tNodes(key, values) {
+    return t(key).split(/(%\(\w+\)s)/).filter(Boolean).map((part) => {
+      const place = /^%\((\w+)\)s$/.exec(part);
+      const value = place && place[1] in values ? values[place[1]] : part;
+      return value instanceof Node ? value : document.createTextNode(String(value));
+    });
+  }
+
   function uuid() {
     if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
     const b = crypto.getRandomValues(new Uint8Array(16));  // plain-HTTP pages have no randomUUID
@@ -109,5 +126,5 @@
     }
   }
 
-  window.App = {t, csrfToken, refreshCsrf, api, el, uuid};
+  window.App = {t, tNodes, typed, csrfToken, refreshCsrf, api, el, uuid};
 })();

@@ -62,7 +62,7 @@
   function chooseEnterprise(found) {
     enterprise = found;
     const chosen = $("enterprise-chosen");
-    chosen.replaceChildren(App.el("strong", "", found.name), App.el("span", "mono", ` ${found.credit_code}`));
+    chosen.replaceChildren(App.typed(found.name, "strong"), App.el("span", "mono", ` ${found.credit_code}`));
     chosen.hidden = false;
     $("enterprise-results").replaceChildren();
     const domain = config.domainOfSector[found.sector];
@@ -77,11 +77,15 @@
     premises = found;
     const chosen = $("premises-chosen");
     const tenants = found.tenants.length
-      ? found.tenants.map((tenant) => t("tenant_party", {name: tenant.name, unit: tenant.unit})).join("；")
-      : t("no_tenants");
-    chosen.replaceChildren(App.el("strong", "", found.name),
-                           App.el("span", "", ` ${t("landlord_party", {name: found.landlord})}`),
-                           App.el("span", "muted", ` · ${tenants}`));
+      ? found.tenants.flatMap((tenant, n) => [...(n ? [document.createTextNode(t("list_separator"))] : []),
+                                              ...App.tNodes("tenant_party", {name: App.typed(tenant.name),
+                                                                             unit: App.typed(tenant.unit)})])
+      : [document.createTextNode(t("no_tenants"))];
+    const landlord = App.el("span", "", " ");
+    landlord.append(...App.tNodes("landlord_party", {name: App.typed(found.landlord)}));
+    const others = App.el("span", "muted", " · ");
+    others.append(...tenants);
+    chosen.replaceChildren(App.typed(found.name, "strong"), landlord, others);
     chosen.hidden = false;
     $("premises-results").replaceChildren();
     loadChecklist();
@@ -180,13 +184,23 @@
     } catch (e) { /* the connection dropped: the copies are refreshed on the next visit */ }
   }
 
+  /** A search result's line: a span of text and nodes (typed text among them). */
+  function lineOf(className, ...parts) {
+    const line = App.el("span", className);
+    line.append(...parts);
+    return line;
+  }
+
   const SEARCHES = {
     enterprise: {input: "enterprise-q", results: "enterprise-results", none: "no_results", choose: chooseEnterprise,
-                 lines: (row) => [["strong", row.name], ["mono", row.credit_code],
-                                  ["muted", `${config.sectors[row.sector] || row.sector} ${row.zone || ""}`]]},
+                 lines: (row) => [App.typed(row.name, "strong"), App.el("span", "mono", row.credit_code),
+                                  lineOf("muted", `${config.sectors[row.sector] || row.sector} `,
+                                         App.typed(row.zone || ""))]},
     premises: {input: "premises-q", results: "premises-results", none: "no_premises", choose: choosePremises,
-               lines: (row) => [["strong", row.name], ["", `${t("landlord_party", {name: row.landlord})}`],
-                                ["muted", `${row.address || ""} · ${row.tenants.length} ${t("tenants_word")}`]]},
+               lines: (row) => [App.typed(row.name, "strong"),
+                                lineOf("", ...App.tNodes("landlord_party", {name: App.typed(row.landlord)})),
+                                lineOf("muted", App.typed(row.address || ""),
+                                       ` · ${row.tenants.length} ${t("tenants_word")}`)]},
   };
 
   async function search(kind) {
@@ -214,8 +228,7 @@
       const li = document.createElement("li");
       const button = App.el("button", "choice");
       button.type = "button";
-      lines(row).forEach(([kindOf, text]) => button.appendChild(App.el(kindOf === "strong" ? "strong" : "span",
-                                                                         kindOf === "strong" ? "" : kindOf, text)));
+      button.append(...lines(row));
       button.addEventListener("click", () => choose(row));
       li.appendChild(button);
       return li;
@@ -268,7 +281,7 @@
     }
     // 《short name》（number）clause: a bare "第三十五条" says nothing on its own.
     const basis = zh ? item.citation_zh : item.citation_en;
-    if (basis) li.querySelector(".item-clause").textContent = t("basis", {basis});
+    if (basis) li.querySelector(".item-clause").replaceChildren(...App.tNodes("basis", {basis: basisNodes(item, basis)}));
     const labels = {passed: t("passed"), failed: t("failed"), not_applicable: t("not_applicable")};
     li.querySelectorAll(".result-choice input").forEach((input) => {
       input.name = `result-${index}`;
@@ -474,6 +487,20 @@
       .format(new Date(`${isoDate}T00:00:00Z`));
   }
 
+  /** A document's number as the page's language writes it (安监总管三〔2017〕121号: SAWS ... No. 121). */
+  function number(standard) {
+    return config.numbers[standard] || standard;
+  }
+
+  /** A basis as nodes: a local item's rule is named as whoever added the item typed it (marked so). */
+  function basisNodes(item, basis) {
+    const at = item.is_local && item.standard ? basis.indexOf(item.standard) : -1;
+    if (at < 0) return document.createTextNode(basis);
+    const span = App.el("span");
+    span.append(basis.slice(0, at), App.typed(item.standard), basis.slice(at + item.standard.length));
+    return span;
+  }
+
   /** The plain notice that a newer edition is in force whose items are not loaded (the same words as the
       inspection page's). */
   function showNotice(data) {
@@ -482,9 +509,9 @@
     box.hidden = !successor;
     if (!successor) return;
     const title = zh ? "title_zh" : "title_en";
-    box.textContent = t("successor_notice", {title: successor[title], standard: successor.standard,
+    box.textContent = t("successor_notice", {title: successor[title], standard: number(successor.standard),
                                              date: longDate(successor.effective_from), current_title: data[title],
-                                             current_standard: data.standard});
+                                             current_standard: number(data.standard)});
   }
 
   /** The checklist in force, with the parts that apply to the enterprise; without signal, the copy kept for every
@@ -519,7 +546,8 @@
     }
     if (ticket !== loads) return;
     checklist = data;
-    $("checklist-meta").textContent = `${data.standard || ""} ${data.version || ""} · ${data.items.length} ${t("items")}`;
+    $("checklist-meta").textContent = `${number(data.standard || "")} ${data.version || ""} · ${data.items.length} `
+      + t("items");
     showNotice(data);
     items = data.items.map(buildItem);
     sections = [];
@@ -790,7 +818,7 @@
         url: config.inspections,
         photos_url: config.photos,
         summary: {enterprise: enterprise ? enterprise.name : premises.name,
-                  domain: domainInput.parentElement.textContent.trim(),
+                  domain: domainInput.parentElement.textContent.trim(), domain_code: domainInput.value,
                   findings: fields.findings.length, signed: signing.rows.length > 0},
         payload: {...fields, ended_dt: (ended < startedAt ? startedAt : ended).toISOString(),
                   signatures: signing.rows},

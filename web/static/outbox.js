@@ -233,7 +233,8 @@
           await sendOne(item);
         } catch (error) {
           item.attempts += 1;
-          item.error = error.message || String(error);
+          // The browser's own words for a dropped connection are in its language, not the page's: the state says it.
+          item.error = error.kind === "network" ? "" : error.message || String(error);
           item.state = error.kind === "rejected" ? "rejected" : (error.kind === "login" ? "login" : "queued");
           item.next_try = Date.now() + Math.min(MAX_BACKOFF_MS, 5000 * 2 ** Math.min(item.attempts, 10));
           await put(item);
@@ -295,7 +296,7 @@
       li.dataset.clientId = item.client_id;
       li.dataset.state = item.state;
       const main = App.el("div", "row-main");
-      const name = App.el("strong", "", item.summary.enterprise);
+      const name = App.typed(item.summary.enterprise, "strong");
       const stored = item.state === "sent" && item.inspection_id && list.dataset.inspectionUrl;
       if (item.href || stored) {
         // The server's answer named the stored inspection: its page (with its documents) is one tap away; a
@@ -310,7 +311,9 @@
       // The zone's wall clock, as on every page, whatever zone the tablet is set to.
       const when = new Date(item.created).toLocaleString(document.documentElement.lang,
                                                          {timeZone: list.dataset.timezone});
-      main.appendChild(App.el("span", "desc", `${item.summary.domain} · ${when}`));
+      // The domain in the page's language (the name saved with the item is the one of the page it was saved on).
+      const domain = item.summary.domain_code ? App.t(`domain_${item.summary.domain_code}`) : item.summary.domain;
+      main.appendChild(App.el("span", "desc", `${domain} · ${when}`));
       main.appendChild(App.el("span", "desc",
         `${item.summary.findings} ${App.t("findings_word")} · ${(item.photos || []).length} ${App.t("photo_count")}`));
       const thumbs = photoThumbs(item);
