@@ -65,14 +65,17 @@ class Inspection(db.Model):
     premises: Mapped[Premises | None] = relationship(lazy="joined")
     inspector: Mapped[User] = relationship(lazy="joined", foreign_keys=[inspector_id])
     second_inspector: Mapped[User | None] = relationship(lazy="joined", foreign_keys=[second_inspector_id])
+    # Collections load when read (lazy="select"): an inspection is also loaded as a finding's parent, in lists
+    # of inspections and for its domain, where eager loading cascaded to every finding, its history and the
+    # signature images. A response that shows them asks for them (``search``, ``web.queries``).
     signatures: Mapped[list[Signature]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin", order_by="Signature.id"
+        cascade="all, delete-orphan", lazy="select", order_by="Signature.id"
     )
     results: Mapped[list[ChecklistResult]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin", order_by="ChecklistResult.id"
+        cascade="all, delete-orphan", lazy="select", order_by="ChecklistResult.id"
     )
     findings: Mapped[list[Finding]] = relationship(
-        back_populates="inspection", cascade="all, delete-orphan", lazy="selectin", order_by="Finding.id"
+        back_populates="inspection", cascade="all, delete-orphan", lazy="select", order_by="Finding.id"
     )
 
     @property
@@ -156,12 +159,14 @@ class Finding(db.Model):
     inspection: Mapped[Inspection] = relationship(back_populates="findings")
     enterprise: Mapped[Enterprise | None] = relationship()
     premises: Mapped[Premises | None] = relationship()
+    # History and extensions are shown for one finding at a time: loaded when read, not with every list row.
     events: Mapped[list[FindingEvent]] = relationship(
-        cascade="all, delete-orphan", order_by="FindingEvent.id", lazy="selectin"
+        cascade="all, delete-orphan", order_by="FindingEvent.id", lazy="select"
     )
     extensions: Mapped[list[ExtensionRequest]] = relationship(
-        cascade="all, delete-orphan", order_by="ExtensionRequest.id", lazy="selectin"
+        cascade="all, delete-orphan", order_by="ExtensionRequest.id", lazy="select"
     )
+    # Every list of findings (API and pages) shows the photos: one query for all rows.
     photo_links: Mapped[list[FindingPhoto]] = relationship(
         cascade="all, delete-orphan", order_by="FindingPhoto.id", lazy="selectin"
     )
