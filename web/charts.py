@@ -15,7 +15,7 @@ from cards.models import COLOURS, Card
 from core.db import db
 from core.time import day_start, local_date
 from enterprises.models import SECTORS, Enterprise
-from inspections.models import Finding
+from inspections.models import LATE_CONDITION, Finding
 from web import labels
 
 MONTHS = 12
@@ -79,7 +79,9 @@ def overdue_trend(today: date | None = None) -> dict:
 
     One query with a count per month end. History is approximated from what is stored: the current
     deadline (an approved extension moves it) and the closing time; a finding awaiting verification counts
-    as overdue here, as it is not closed yet.
+    as overdue here, as it is not closed yet. It reads only findings still open or closed late in the last
+    12 months, through the partial index ``ix_findings_late`` (``LATE_CONDITION``, which every counted
+    finding meets), so it does not grow with all the findings ever recorded.
     """
     ends = month_ends(today)
     counts = []
@@ -91,7 +93,8 @@ def overdue_trend(today: date | None = None) -> dict:
     first_bound = day_start(ends[0] + timedelta(days=1))
     row = db.session.execute(
         sa.select(*counts).where(Finding.deadline < ends[-1],
-                                 sa.or_(Finding.closed_dt.is_(None), Finding.closed_dt >= first_bound))
+                                 sa.or_(Finding.closed_dt.is_(None), Finding.closed_dt >= first_bound),
+                                 sa.text(f"({LATE_CONDITION[db.engine.dialect.name]})"))
     ).one()
     return {"type": "line", "labels": [month_label(date(e.year, e.month, 1)) for e in ends],
             "datasets": [{"label": _("Overdue findings"), "colour": "overdue", "data": list(row)}]}
