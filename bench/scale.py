@@ -282,10 +282,16 @@ class Client:
         self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
 
     def get(self, path: str, headers: dict | None = None) -> tuple[int, float, bytes, http.client.HTTPResponse]:
+        """A dropped connection (a worker killed after gunicorn's timeout) answers status 0 and reconnects."""
         started = time.perf_counter()
-        self.connection.request("GET", path, headers=self.headers | (headers or {}))
-        response = self.connection.getresponse()
-        body = response.read()
+        try:
+            self.connection.request("GET", path, headers=self.headers | (headers or {}))
+            response = self.connection.getresponse()
+            body = response.read()
+        except (http.client.HTTPException, OSError) as exc:
+            self.connection.close()
+            self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+            return 0, time.perf_counter() - started, str(exc).encode(), None
         return response.status, time.perf_counter() - started, body, response
 
 
