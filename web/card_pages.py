@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.orm import selectinload
 
 from accounts.models import User
 from cards import service as cards
@@ -31,7 +32,7 @@ def reinspections(card: Card) -> list[Inspection]:
     return db.session.scalars(
         sa.select(Inspection).where(Inspection.enterprise_id == card.enterprise_id,
                                     Inspection.inspected_dt > card.issued_dt)
-        .order_by(Inspection.inspected_dt.desc()).limit(50)
+        .order_by(Inspection.inspected_dt.desc()).limit(50).options(selectinload(Inspection.findings))  # counted
     ).all()
 
 

@@ -71,9 +71,15 @@ def two_sizes(app, make_enterprise, login):  # noqa: F811
     who reads them on the pages (``page``, a logged-in client) and the API (``headers``)."""
     from accounts import service
     from accounts.models import User
+    from cards import service as cards
 
     page, user_id = login("safety_manager", "admin", "inspector")
     few, many = make_enterprise(), make_enterprise()
+    with app.app_context():  # held before the inspections: each one a candidate re-inspection to lift it
+        for enterprise_id in (few, many):
+            card = cards.issue_manual(enterprise_id, "yellow", "账实不符", user_id)
+            card.issued_dt = datetime(2026, 1, 1, tzinfo=UTC)
+        db.session.commit()
     _fill(app, few, user_id, FEW)
     _fill(app, many, user_id, MANY)
     with app.app_context():
