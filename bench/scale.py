@@ -430,7 +430,7 @@ def main() -> int:
         rows.append((f"{name} (n={len(times[name])})", f"{p50:.1f} / {p99:.1f} ms",
                      f"{p50 / bare:.1f}x bare" if not is_bare else "reference", goal, result))
     rows.append(("export: workers' peak RSS before / after", f"{rss_before:.0f} / {rss_after:.0f} MB",
-                 f"+{rss_after - rss_before:.0f} MB", "", ""))
+                 f"{rss_after - rss_before:+.0f} MB", "", ""))
     rows.append(("errors", str(len(errors)), "", "0", verdict(not errors)))
     scale = "" if findings >= PROVINCE else (f"; below the province's {PROVINCE:,}: figures that grow with the "
                                              "data extrapolate linearly by x" + f"{PROVINCE / max(findings, 1):.0f}")
