@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-BENCHMARKS = ("photos", "cards", "alerts", "documents", "throughput")
+BENCHMARKS = ("photos", "cards", "alerts", "documents", "throughput", "scale")
 
 
 def main() -> int:

@@ -129,11 +129,11 @@ def _healthy(port: int) -> bool:
         connection.close()
 
 
-def start_server(env: dict, log: Path) -> tuple[subprocess.Popen, int]:
+def start_server(env: dict, log: Path, workers: int = WORKERS) -> tuple[subprocess.Popen, int]:
     port = _free_port()
     with open(log, "wb") as out:
         server = subprocess.Popen(
-            [str(Path(sys.executable).parent / "gunicorn"), "-w", str(WORKERS), "-b", f"127.0.0.1:{port}",
+            [str(Path(sys.executable).parent / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}",
              "--timeout", "60", "--no-control-socket", "bench.http_app:app"],
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     deadline = time.monotonic() + 60

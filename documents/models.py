@@ -51,9 +51,10 @@ class Document(db.Model):
     issued_dt: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     content: Mapped[dict] = mapped_column(sa.JSON)
     content_sha256: Mapped[str] = mapped_column(sa.String(64))  # printed in the footer
-    pdf: Mapped[bytes] = mapped_column(sa.LargeBinary)  # the legal (Chinese) document
+    # The PDFs are read only for a download (``service.pdf``): deferred, so listings do not carry them.
+    pdf: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)  # the legal (Chinese) document
     pdf_sha256: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    pdf_en: Mapped[bytes] = mapped_column(sa.LargeBinary)  # the English rendering of the same content
+    pdf_en: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)  # English rendering of the same content
     pdf_en_sha256: Mapped[str] = mapped_column(sa.String(64), unique=True)
 
     enterprise: Mapped[Enterprise | None] = relationship(lazy="joined")

@@ -32,6 +32,15 @@ FINDING_SORTS = ("deadline", "found", "newest")  # the list orders (``inspection
 # An inspection is of an enterprise or of premises; a finding is against an enterprise or a person landlord of
 # premises (who has no register entry): at least one of the two is named.
 _PARTY_NAMED = "enterprise_id IS NOT NULL OR premises_id IS NOT NULL"
+# Findings that may ever have been overdue: still open, or closed on or after the UTC day their deadline began
+# (a finding overdue at the end of a local day was closed later than that, in any time zone). Most findings are
+# closed in time, so the overdue trend counts through a partial index holding only these. Per database, as
+# SQLite stores UTC without offset (its text compares as UTC) and PostgreSQL needs the zone named to keep the
+# predicate immutable; the query repeats the same text so the planner sees it implied.
+LATE_CONDITION = {
+    "postgresql": "closed_dt IS NULL OR (closed_dt AT TIME ZONE 'UTC') >= deadline",
+    "sqlite": "closed_dt IS NULL OR closed_dt >= deadline",
+}
 
 
 def _one_of(column: str, values) -> sa.CheckConstraint:
@@ -70,14 +79,17 @@ class Inspection(db.Model):
     premises: Mapped[Premises | None] = relationship(lazy="joined")
     inspector: Mapped[User] = relationship(lazy="joined", foreign_keys=[inspector_id])
     second_inspector: Mapped[User | None] = relationship(lazy="joined", foreign_keys=[second_inspector_id])
+    # Collections load when read (lazy="select"): an inspection is also loaded as a finding's parent, in lists
+    # of inspections and for its domain, where eager loading cascaded to every finding, its history and the
+    # signature images. A response that shows them asks for them (``search``, ``web.queries``).
     signatures: Mapped[list[Signature]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin", order_by="Signature.id"
+        cascade="all, delete-orphan", lazy="select", order_by="Signature.id"
     )
     results: Mapped[list[ChecklistResult]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin", order_by="ChecklistResult.id"
+        cascade="all, delete-orphan", lazy="select", order_by="ChecklistResult.id"
     )
     findings: Mapped[list[Finding]] = relationship(
-        back_populates="inspection", cascade="all, delete-orphan", lazy="selectin", order_by="Finding.id"
+        back_populates="inspection", cascade="all, delete-orphan", lazy="select", order_by="Finding.id"
     )
 
     @property
@@ -143,6 +155,10 @@ class Finding(db.Model):
         sa.Index("ix_findings_inspector_unclosed_deadline_id", "inspector_id", "deadline", "id",
                  sqlite_where=sa.text("status != 'verified'"), postgresql_where=sa.text("status <> 'verified'")),
         sa.Index("ix_findings_enterprise_status", "enterprise_id", "status"),
+        sa.Index("ix_findings_enterprise_found", "enterprise_id", "found_dt"),  # the enterprise page, newest first
+        sa.Index("ix_findings_late", "closed_dt", "deadline", "found_dt",
+                 sqlite_where=sa.text(LATE_CONDITION["sqlite"]),
+                 postgresql_where=sa.text(LATE_CONDITION["postgresql"])),
         sa.CheckConstraint(_PARTY_NAMED, name="party_named"),
         _one_of("party", PARTIES),
         sa.CheckConstraint("(premises_id IS NULL) = (party IS NULL)", name="party_of_premises"),
@@ -182,12 +198,14 @@ class Finding(db.Model):
     inspection: Mapped[Inspection] = relationship(back_populates="findings")
     enterprise: Mapped[Enterprise | None] = relationship()
     premises: Mapped[Premises | None] = relationship()
+    # History and extensions are shown for one finding at a time: loaded when read, not with every list row.
     events: Mapped[list[FindingEvent]] = relationship(
-        cascade="all, delete-orphan", order_by="FindingEvent.id", lazy="selectin"
+        cascade="all, delete-orphan", order_by="FindingEvent.id", lazy="select"
     )
     extensions: Mapped[list[ExtensionRequest]] = relationship(
-        cascade="all, delete-orphan", order_by="ExtensionRequest.id", lazy="selectin"
+        cascade="all, delete-orphan", order_by="ExtensionRequest.id", lazy="select"
     )
+    # Every list of findings (API and pages) shows the photos: one query for all rows.
     photo_links: Mapped[list[FindingPhoto]] = relationship(
         cascade="all, delete-orphan", order_by="FindingPhoto.id", lazy="selectin"
     )

@@ -10,6 +10,7 @@ from operator import itemgetter
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from audit import service as audit
 from cards import service as cards
@@ -66,7 +67,9 @@ def get(inspection_id: int) -> Inspection:
 
 
 def search(enterprise_id=None, domain=None, inspector_id=None, premises_id=None) -> sa.Select:
-    query = sa.select(Inspection).order_by(Inspection.inspected_dt.desc(), Inspection.id.desc())
+    """Inspections, newest first, with what ``InspectionSchema`` shows of each loaded in one query apiece."""
+    query = sa.select(Inspection).order_by(Inspection.inspected_dt.desc(), Inspection.id.desc()).options(
+        selectinload(Inspection.signatures), selectinload(Inspection.results), selectinload(Inspection.findings))
     for column, value in ((Inspection.enterprise_id, enterprise_id), (Inspection.domain, domain),
                           (Inspection.inspector_id, inspector_id), (Inspection.premises_id, premises_id)):
         if value is not None:

@@ -1,5 +1,5 @@
-"""Monthly evaluation of water bodies: one query for the sample values of the bodies over the window,
-then the pure rules of ``risk_rules.water`` (month mean per section, section class, body class, closure).
+"""Monthly evaluation of water bodies: one query for the month means of the bodies' sample values over the
+window, then the pure rules of ``risk_rules.water`` (month mean per section, section class, body class, closure).
 
 Months are the zone's local calendar months (``TIMEZONE``): a sample at 01:00 on 1 February in Shanghai
 belongs to February even though it is still 31 January in UTC.
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from core.db import db
 from core.time import zone
 from remediation.models import MonitoringSection, Sample, SampleValue, WaterBody
-from risk_rules.water import BodyEvaluation, Evaluation, evaluate, evaluate_body, mean_values
+from risk_rules.water import ITEMS, BodyEvaluation, Evaluation, evaluate, evaluate_body
 
 Month = tuple[int, int]
 
@@ -68,14 +68,25 @@ class BodyMonths:
         return max(self.months, default=None)
 
 
-def _rows(body_ids: list[int], since: datetime, until: datetime):
-    return db.session.execute(
-        sa.select(MonitoringSection.water_body_id, Sample.section_id, Sample.id, Sample.sampled_dt,
-                  SampleValue.item, SampleValue.value)
+def _month_means(body_ids: list[int], months: list[Month]):
+    """Rows (body id, section id, month, item, mean value) over ``months`` (consecutive, oldest first).
+
+    The database averages each item per section and local month: the month is found by comparing each
+    sample's time with the months' starts, converted to UTC once here, so no value is converted or carried
+    into Python one by one (a body sampled densely has tens of thousands of values a year).
+    """
+    starts = [month_start(month) for month in [*months, shift(months[-1], 1)]]
+    month_no = sa.case(*((Sample.sampled_dt < start, n) for n, start in enumerate(starts[1:])))
+    rows = db.session.execute(
+        sa.select(MonitoringSection.water_body_id, Sample.section_id, month_no, SampleValue.item,
+                  sa.func.avg(SampleValue.value))
         .join(Sample, Sample.section_id == MonitoringSection.id)
         .join(SampleValue, SampleValue.sample_id == Sample.id)
-        .where(MonitoringSection.water_body_id.in_(body_ids), Sample.sampled_dt >= since, Sample.sampled_dt < until)
+        .where(MonitoringSection.water_body_id.in_(body_ids), Sample.sampled_dt >= starts[0],
+               Sample.sampled_dt < starts[-1])
+        .group_by(MonitoringSection.water_body_id, Sample.section_id, month_no, SampleValue.item)
     )
+    return ((body_id, section_id, months[n], item, mean) for body_id, section_id, n, item, mean in rows)
 
 
 def monthly(bodies: Iterable[WaterBody], first: Month, last: Month) -> dict[int, BodyMonths]:
@@ -83,19 +94,25 @@ def monthly(bodies: Iterable[WaterBody], first: Month, last: Month) -> dict[int,
     bodies = {body.id: body for body in bodies}
     if not bodies:
         return {}
-    # body -> section -> month -> sample -> {item: value}
-    samples: dict = defaultdict(lambda: defaultdict(lambda: defaultdict(lambda: defaultdict(dict))))
-    for body_id, section_id, sample_id, sampled_dt, item, value in _rows(
-            list(bodies), month_start(first), month_start(shift(last, 1))):
-        samples[body_id][section_id][month_of(sampled_dt)][sample_id][item] = value
+    months = [first]
+    while months[-1] < last:
+        months.append(shift(months[-1], 1))
+    # body -> section -> month -> {item: mean of the month's samples} (``mean_values``' arithmetic mean)
+    found: dict = defaultdict(lambda: defaultdict(lambda: defaultdict(dict)))
+    for body_id, section_id, month, item, mean in _month_means(list(bodies), months):
+        found[body_id][section_id][month][item] = mean
+    samples = {body_id: {section_id: {month: {code: values[code] for code in ITEMS if code in values}
+                                      for month, values in by_month.items()}
+                         for section_id, by_month in by_section.items()}
+               for body_id, by_section in found.items()}
     result = {}
     for body_id, body in bodies.items():
         out = result[body_id] = BodyMonths(body)
         means: dict[Month, dict[int, dict[str, float]]] = defaultdict(dict)
-        for section_id, by_month in samples[body_id].items():
-            for month, by_sample in by_month.items():
-                means[month][section_id] = mean_values(by_sample.values())
-                out.sections.setdefault(section_id, {})[month] = evaluate(means[month][section_id], body.kind)
+        for section_id, by_month in samples.get(body_id, {}).items():
+            for month, month_means in by_month.items():
+                means[month][section_id] = month_means
+                out.sections.setdefault(section_id, {})[month] = evaluate(month_means, body.kind)
         for month, section_means in sorted(means.items()):
             evaluation = evaluate_body(section_means, body.kind)
             if evaluation.water_class is not None:

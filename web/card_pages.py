@@ -10,7 +10,7 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import ValidationError
-from sqlalchemy.orm import lazyload
+from sqlalchemy.orm import lazyload, selectinload
 
 from accounts.models import User
 from cards import queries as card_queries
@@ -39,7 +39,7 @@ def reinspections(card: Card) -> list[Inspection]:
     return db.session.scalars(
         sa.select(Inspection).where(Inspection.enterprise_id == card.enterprise_id,
                                     Inspection.inspected_dt > card.issued_dt)
-        .order_by(Inspection.inspected_dt.desc()).limit(50)
+        .order_by(Inspection.inspected_dt.desc()).limit(50).options(selectinload(Inspection.findings))  # counted
     ).all()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from core.db import db
 from core.time import day_start, local_date
@@ -19,7 +20,7 @@ def inspections_today(inspector_id: int) -> list[Inspection]:
         sa.select(Inspection)
         .where(Inspection.inspector_id == inspector_id, Inspection.inspected_dt >= day_start(today),
                Inspection.inspected_dt < day_start(today + timedelta(days=1)))
-        .order_by(Inspection.inspected_dt.desc())
+        .order_by(Inspection.inspected_dt.desc()).options(selectinload(Inspection.findings))  # counted per row
     ).all()
 
 
@@ -61,7 +62,7 @@ def findings_where(*conditions) -> list[Finding]:
 def inspections_of_premises(premises_id: int) -> list[Inspection]:
     return db.session.scalars(
         sa.select(Inspection).where(Inspection.premises_id == premises_id)
-        .order_by(Inspection.inspected_dt.desc()).limit(LIST_LIMIT)
+        .order_by(Inspection.inspected_dt.desc()).limit(LIST_LIMIT).options(selectinload(Inspection.findings))
     ).all()
 
 

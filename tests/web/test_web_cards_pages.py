@@ -289,6 +289,9 @@ def test_the_overdue_trend_counts_findings_overdue_at_each_month_end(app, ctx, m
         (datetime(2026, 6, 1, tzinfo=UTC), date(2026, 6, 20), None),  # overdue from June on
         (datetime(2026, 6, 1, tzinfo=UTC), date(2026, 7, 10), datetime(2026, 9, 5, tzinfo=UTC)),  # Jul, Aug
         (datetime(2026, 10, 1, tzinfo=UTC), date(2026, 12, 1), None),  # not yet overdue
+        (datetime(2026, 6, 1, tzinfo=UTC), date(2026, 8, 1), datetime(2026, 7, 20, tzinfo=UTC)),  # closed in time
+        # Closed at 00:30 on 1 September in Shanghai (still 31 August in UTC): overdue at the end of August.
+        (datetime(2026, 6, 1, tzinfo=UTC), date(2026, 8, 30), datetime(2026, 8, 31, 16, 30, tzinfo=UTC)),
     ]
     for n, (found, deadline, closed) in enumerate(rows):
         inspection.findings.append(Finding(enterprise_id=enterprise, description=f"f{n}", category="thing",
@@ -302,7 +305,7 @@ def test_the_overdue_trend_counts_findings_overdue_at_each_month_end(app, ctx, m
     assert trend["labels"][-1] == "2026-11" and trend["labels"][0] == "2025-12"
     assert dict(zip(trend["labels"], trend["datasets"][0]["data"], strict=True)) == {
         "2025-12": 0, "2026-01": 0, "2026-02": 0, "2026-03": 0, "2026-04": 0, "2026-05": 0,
-        "2026-06": 1, "2026-07": 2, "2026-08": 2, "2026-09": 1, "2026-10": 1, "2026-11": 1}
+        "2026-06": 1, "2026-07": 2, "2026-08": 3, "2026-09": 1, "2026-10": 1, "2026-11": 1}
 
 
 def _user() -> int:
