@@ -53,7 +53,7 @@ def test_filters_stay_in_the_url_and_the_form_shows_them(login, make_enterprise,
     shown = _page(client, url)
     assert len(_finding_ids(shown)) == 2
     for fragment in ('value="气瓶"', '<option value="major" selected>', '<option value="town_gas" selected>',
-                     '<option value="B" selected>', f'value="{TODAY}"', '<option value="newest" selected>'):
+                     'value="B" selected', f'value="{TODAY}"', '<option value="newest" selected>'):
         assert fragment in shown
     assert 'href="/findings">Clear</a>' in shown
     export = re.search(r'href="(/findings/export.xlsx\?[^"]+)"', shown).group(1)
@@ -146,7 +146,7 @@ def test_enterprises_list_filters_and_pages(app, login, make_enterprise):
     assert re.findall(r'href="/enterprises/(\d+)"', _page(client, "/enterprises?card=red")) == [str(red)]
     yellow_page = _page(client, "/enterprises?card=yellow&zone=北区&lang=en")
     assert re.findall(r'href="/enterprises/(\d+)"', yellow_page) == [str(yellow)]
-    assert '<option value="yellow" selected>' in yellow_page and '<option value="北区" selected>' in yellow_page
+    assert '<option value="yellow" selected>' in yellow_page and 'value="北区" selected' in yellow_page
     assert len(re.findall(r'href="/enterprises/\d+"', _page(client, "/enterprises?card=none"))) == 50
     south = _page(client, "/enterprises?zone=南区&lang=en")
     assert "Items 1–50 of 55" in south

@@ -345,18 +345,8 @@ def test_every_page_of_every_role_is_in_one_script(app, world, lang):
 
 
 def judge(found: dict[str, str]) -> None:
-    """Fail on every leak (``{leak: page}``); those the cards helper fixes make the test an expected failure
-    until that work is merged."""
-    elsewhere = {leak: where for leak, where in found.items() if any(known in leak for known in CARDS_HELPER)}
-    rest = {leak: where for leak, where in found.items() if leak not in elsewhere}
-    assert not rest, "\n".join(f"{where}: {leak}" for leak, where in sorted(rest.items(), key=lambda x: x[1]))
-    if elsewhere:
-        pytest.xfail("left to the cards helper (issue 15, cards): " + "; ".join(sorted(elsewhere)))
-
-
-# Leaks the cards helper fixes (issue 15, "Manually issued cards show their origin in the page's language, never
-# MANUAL"): the rule id MANUAL on a Chinese page, a manual reason's typed text inside the English reason.
-CARDS_HELPER = ("rule-id: ⟦MANUAL⟧", "Issued by a manager: ⟦")
+    """Fail on every leak (``{leak: page}``), naming the page where each was first seen."""
+    assert not found, "\n".join(f"{where}: {leak}" for leak, where in sorted(found.items(), key=lambda x: x[1]))
 
 # Forms refused by the services, shown again with their messages (the water pages' task progress among them).
 REFUSED_FORMS = [
