@@ -103,10 +103,10 @@ def build(db, findings: int) -> dict:
          f"ELSE 2 + (n * 7919) % {enterprises - 1} END, 'hazardous_chemicals', :inspector, {sql.moment(found)}, "
          f"'', '', '', '罐区', '', {sql.moment(found)} FROM ({sql.series(inspections)}) s"),
         ("findings",
-         "INSERT INTO findings (id, inspection_id, enterprise_id, item_code, standard, standard_title, "
+         "INSERT INTO findings (id, inspection_id, inspector_id, enterprise_id, item_code, standard, standard_title, "
          "standard_version, clause, description, category, severity, deadline, responsible_person, status, "
          "found_dt, closed_dt, updated_dt) "
-         f"SELECT n, 1 + (n - 1) / 10, CASE WHEN (n - 1) / 10 < {HEAVY_INSPECTIONS} THEN 1 "
+         f"SELECT n, 1 + (n - 1) / 10, :inspector, CASE WHEN (n - 1) / 10 < {HEAVY_INSPECTIONS} THEN 1 "
          f"ELSE 2 + ((1 + (n - 1) / 10) * 7919) % {enterprises - 1} END, "
          "'HC-' || CASE WHEN (n * 104729) % 1000003 % 20 < 9 THEN '0' ELSE '' END "
          "|| (1 + (n * 104729) % 1000003 % 20), '', '', '', '', "
@@ -325,17 +325,31 @@ def api_token(app) -> str:
     return token
 
 
-def endpoints(body_id: int, heavy_enterprise: int, deep_page: int) -> list[tuple[str, str, str]]:
+def deep_cursor(port: int, token: str, pages: int) -> str:
+    """The cursor of page ``pages + 1`` of the findings list, reached as a client does: following
+    ``X-Pagination``'s ``next_cursor`` from the first page (page numbers stop at ``core.keyset.MAX_OFFSET`` rows)."""
+    client, path = Client(port, {"Authorization": f"Bearer {token}"}), "/api/v1/findings"
+    for _ in range(pages):
+        status, _, body, response = client.get(path)
+        if status != 200:
+            raise RuntimeError(f"{path}: {status} {body[:200]!r}")
+        path = "/api/v1/findings?cursor=" + json.loads(response.getheader("X-Pagination"))["next_cursor"]
+    return path
+
+
+def endpoints(body_id: int, heavy_enterprise: int, deep_page: int, deep_path: str) -> list[tuple[str, str, str]]:
     """(name, path, auth: api or page)."""
     return [
         ("bare: GET /api/v1/users/me", "/api/v1/users/me", "api"),
         ("GET /api/v1/findings", "/api/v1/findings", "api"),
         ("GET /api/v1/findings filtered", "/api/v1/findings?status=open&severity=major", "api"),
-        (f"GET /api/v1/findings page {deep_page}", f"/api/v1/findings?page={deep_page}", "api"),
+        (f"GET /api/v1/findings page {deep_page} (cursor)", deep_path, "api"),
         ("page /findings", "/findings", "page"),
         ("page /enterprises", "/enterprises", "page"),
         ("page /cards (board)", "/cards", "page"),
         ("GET /api/v1/cards/export.xlsx", "/api/v1/cards/export.xlsx", "api"),
+        ("page /findings/export.xlsx (open majors)", "/findings/export.xlsx?status=open&severity=major&inspector=all",
+         "page"),
         ("page /enterprises/<4,000 findings>", f"/enterprises/{heavy_enterprise}", "page"),
         ("GET /api/v1/water-bodies/<id>/status", f"/api/v1/water-bodies/{body_id}/status", "api"),
         ("page /water-bodies/<id>", f"/water-bodies/{body_id}", "page"),
@@ -413,7 +427,8 @@ def main() -> int:
             env["GUNICORN_CMD_ARGS"] = f"--config {Path(tmp) / 'bare.conf.py'}"
         server, port = start_server(env, Path(tmp) / "gunicorn.log", workers=WORKERS)
         try:
-            targets = endpoints(body_id, 1, 500)
+            deep = 50 if args.quick else 500
+            targets = endpoints(body_id, 1, deep, deep_cursor(port, token, deep - 1))
             times, errors, rss_before, rss_after = measure(port, server.pid, token, session_cookie(port), targets,
                                                            samples, budget)
         finally:
