@@ -79,3 +79,12 @@ def enterprise_matches(q: str, limit: int = 10) -> list[tuple[Enterprise, str | 
              .order_by(sa.case((starts, 0), else_=1), name, Enterprise.id).limit(limit))
     return [tuple(row) for row in db.session.execute(query)]
 
+
+
+def active_colours(enterprise_ids: list[int]) -> dict[int, str]:
+    """{enterprise id: colour of its card in force} for those of ``enterprise_ids`` holding one (one indexed query
+    for a page of a list; an enterprise holds one card in force at most)."""
+    if not enterprise_ids:
+        return {}
+    return dict(db.session.execute(sa.select(Card.enterprise_id, Card.colour)
+                                   .where(Card.enterprise_id.in_(enterprise_ids), Card.status == "active")).all())

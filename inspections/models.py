@@ -149,6 +149,8 @@ class Finding(db.Model):
         sa.Index("ix_findings_deadline_id", "deadline", "id"),
         sa.Index("ix_findings_found_dt_id", "found_dt", "id"),
         sa.Index("ix_findings_severity_deadline_id", "severity", "deadline", "id"),
+        # status and severity together (open majors, the manager's first look): its count reads one index range
+        sa.Index("ix_findings_status_severity_deadline_id", "status", "severity", "deadline", "id"),
         sa.Index("ix_findings_unclosed_deadline_id", "deadline", "id", sqlite_where=sa.text("status != 'verified'"),
                  postgresql_where=sa.text("status <> 'verified'")),
         sa.Index("ix_findings_inspector_deadline_id", "inspector_id", "deadline", "id"),

@@ -49,6 +49,7 @@ def enterprises():
                "zone": [(zone, zone) for zone in queries.zones()],
                "card": [("red", _("Red card")), ("yellow", _("Yellow card")), ("none", _("No card"))]}
     return render_template("web/enterprises.html", listing=listing, shown=shown, choices=choices,
+                           colours=card_queries.active_colours([e.id for e in listing.rows] if listing else []),
                            filters={name: value for name, value in shown.items() if name not in ("page", "cursor")},
                            max_offset=keyset.MAX_OFFSET), status
 

@@ -1,6 +1,8 @@
 """Flask-WTF forms: every form on every page carries the CSRF token. A service's refusal is shown on the fields
 it names (``refusal``), so the pages keep one set of rules: the services'."""
 
+import re
+
 from flask import flash
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -218,6 +220,39 @@ def _field_of(key: str, form):
     return getattr(form, parts[0], None)
 
 
+# marshmallow's own messages (its fields' and validators' defaults) are English; a refused page form shows them in
+# the page's language. The msgids are marshmallow's texts, each number a place (``%(n)s``, ``%(m)s``, in order).
+SCHEMA_MESSAGES = [(re.compile(pattern), text) for pattern, text in (
+    (r"^Missing data for required field\.$", _l("Missing data for required field.")),
+    (r"^Field may not be null\.$", _l("Field may not be null.")),
+    (r"^Shorter than minimum length (\d+)\.$", _l("Shorter than minimum length %(n)s.")),
+    (r"^Longer than maximum length (\d+)\.$", _l("Longer than maximum length %(n)s.")),
+    (r"^Length must be between (\d+) and (\d+)\.$", _l("Length must be between %(n)s and %(m)s.")),
+    (r"^Must be greater than or equal to (\S+) and less than or equal to (\S+)\.$",
+     _l("Must be greater than or equal to %(n)s and less than or equal to %(m)s.")),
+    (r"^Must be greater than or equal to (\S+)\.$", _l("Must be greater than or equal to %(n)s.")),
+    (r"^Must be less than or equal to (\S+)\.$", _l("Must be less than or equal to %(n)s.")),
+    (r"^Not a valid email address\.$", _l("Not a valid email address.")),
+    (r"^Not a valid integer\.$", _l("Not a valid integer.")),
+    (r"^Not a valid number\.$", _l("Not a valid number.")),
+    (r"^Not a valid date\.$", _l("Not a valid date.")),
+    (r"^Not a valid datetime\.$", _l("Not a valid datetime.")),
+    (r"^String does not match expected pattern\.$", _l("String does not match expected pattern.")),
+)]
+
+
+def schema_message(message) -> str:
+    """``message`` in the page's language where it is one of marshmallow's English defaults (``SCHEMA_MESSAGES``);
+    the project's own messages are translated already and pass as they are."""
+    text = str(message)
+    for pattern, translated in SCHEMA_MESSAGES:
+        found = pattern.match(text)
+        if found:
+            places = dict(zip(("n", "m"), found.groups(), strict=False))
+            return str(translated) % places if places else str(translated)
+    return text
+
+
 def _place_errors(form, messages: dict) -> list[str]:
     """Put each message on its field; returns those with no field on the form."""
     loose = []
@@ -228,9 +263,9 @@ def _place_errors(form, messages: dict) -> list[str]:
         errors = errors if isinstance(errors, list) else [errors]
         field = _field_of(key, form)
         if field is None:
-            loose += [str(e) for e in errors]
+            loose += [schema_message(e) for e in errors]
         else:
-            field.errors = list(field.errors) + [str(e) for e in errors]
+            field.errors = list(field.errors) + [schema_message(e) for e in errors]
     return loose
 
 

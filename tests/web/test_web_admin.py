@@ -102,6 +102,18 @@ def test_a_refused_new_user_keeps_what_was_typed(app, login, fields, field, says
         assert db.session.scalar(sa.select(sa.func.count()).select_from(User)) == 1
 
 
+@pytest.mark.parametrize(("fields", "field", "says"), [
+    ({"roles": []}, "new-roles", "不能少于 1 个。"),
+    ({"password": "short"}, "new-password", "长度应为 8 至 256 个字符。"),
+    ({"email": "not an address"}, "new-email", "不是有效的电子邮箱地址。"),
+])
+def test_a_refusal_on_a_chinese_page_is_in_chinese(login, fields, field, says):
+    """The schema's own (English) messages are shown in the page's language (web.forms.SCHEMA_MESSAGES)."""
+    client, _ = login("admin")
+    page = create(client, lang="zh", **fields).get_data(as_text=True)
+    assert says in marked(page, field), page
+
+
 def test_a_taken_username_is_refused_beside_the_field(app, login, make_user):
     make_user("inspector", username="li.na")
     client, _ = login("admin")

@@ -148,6 +148,10 @@ def test_enterprises_list_filters_and_pages(app, login, make_enterprise):
     assert re.findall(r'href="/enterprises/(\d+)"', yellow_page) == [str(yellow)]
     assert '<option value="yellow" selected>' in yellow_page and 'value="北区" selected' in yellow_page
     assert len(re.findall(r'href="/enterprises/\d+"', _page(client, "/enterprises?card=none"))) == 50
+    everyone = _page(client, "/enterprises?zone=北区&lang=zh")  # each row says which card it holds
+    assert re.search(r'甲红牌企业.*?<span class="badge colour-red">红牌</span>', everyone, re.S)
+    assert re.search(r'乙黄牌企业.*?<span class="badge colour-yellow">黄牌</span>', everyone, re.S)
+    assert everyone.count('class="badge colour-') == 2
     south = _page(client, "/enterprises?zone=南区&lang=en")
     assert "Items 1–50 of 55" in south
     rest = _page(client, _links(south, "next"))

@@ -16,12 +16,13 @@
     more.hidden = true;
     row.append(...items);
     let moved = 0;
-    // The current page's link is kept in the row when it can be: it says where one is.
-    const keep = items.findIndex((li) => li.querySelector("[aria-current]"));
+    // Kept in the row while others can go: the current page's link (it says where one is) and a link showing a
+    // count (unread alerts: a count inside a closed menu is a count nobody sees).
+    const kept = (li) => li.querySelector("[aria-current], .nav-count:not([hidden])");
     const nav = row.parentElement;  // "More" shown takes room too: the row, or the nav, overflows then
     while (row.children.length && (row.scrollWidth > row.clientWidth + 1 || nav.scrollWidth > nav.clientWidth + 1)) {
-      const last = row.children.length - 1;
-      const victim = row.children[last] === items[keep] && last > 0 ? row.children[last - 1] : row.children[last];
+      const movable = Array.from(row.children).filter((li) => !kept(li));
+      const victim = movable.length ? movable[movable.length - 1] : row.children[row.children.length - 1];
       overflow.prepend(victim);
       moved += 1;
       more.hidden = false;
