@@ -76,8 +76,9 @@ CHECKS = [
 # ``positive_data_acceptance`` holds an operation to "whatever the document calls valid is accepted". The reads
 # keep that promise, except where a query takes a date: dates lie in 1900-2099 (and a range is in order), which a
 # JSON Schema date cannot say; or a paging cursor (core.keyset), which is valid only as a list handed it out. A
-# write cannot keep it: its body must also pass rules the document can only name in its 422 and 409 (a credit code's check character, the state of a finding, a deadline after today, a stored
-# reference, the items of the domain's checklist, a rule set's kinds).
+# write cannot keep it: its body must also pass rules the document can only name in its 422 and 409 (a credit
+# code's check character, the state of a finding, a deadline after today, a stored reference, the items of the
+# domain's checklist, a rule set's kinds).
 def _checks(case) -> list:
     operation = schema.raw_schema["paths"][case.operation.path][case.operation.method.lower()]
     parameters = operation.get("parameters", [])
