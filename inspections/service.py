@@ -190,6 +190,7 @@ def _build(data: dict, digest: str, inspector_id: int) -> Inspection:
     for finding, (party, enterprise_id) in zip(data["findings"], parties, strict=True):
         severity = _severity(finding, items)
         inspection.findings.append(Finding(
+            inspector_id=inspector_id,  # given, so the column's default (a query per row) is not run
             enterprise_id=enterprise_id,
             premises_id=inspection.premises_id,
             party=party,
@@ -202,7 +203,7 @@ def _build(data: dict, digest: str, inspector_id: int) -> Inspection:
             responsible_person=finding["responsible_person"],
             found_dt=data["inspected_dt"],
             events=[FindingEvent(action="created", to_status="open", actor_id=inspector_id)],
-            photo_links=[],  # new: known empty, not loaded again for the response
+            photo_links=[], extensions=[],  # new: known empty, not loaded again for the response
         ))
     sent = zip(inspection.findings, data["findings"], strict=True)
     photos.attach("evidence", inspector_id, [(finding, given["photo_ids"], ("findings", index, "photo_ids"))
@@ -222,10 +223,11 @@ def _missing_agreements(inspection: Inspection, premises, data: dict, found_on: 
     deadline = _deadline({"deadline": None}, "general", found_on, item)
     for tenancy, description in premises_inspection.missing_agreements(premises, found_on, data["findings"]):
         inspection.findings.append(Finding(
-            enterprise_id=premises.landlord_enterprise_id, premises_id=premises.id, party="landlord", item_code=None,
+            inspector_id=inspection.inspector_id, enterprise_id=premises.landlord_enterprise_id,
+            premises_id=premises.id, party="landlord", item_code=None,
             tenancy_id=tenancy.id,
             **cited, description=description, category="management", severity="general", deadline=deadline,
-            found_dt=data["inspected_dt"], photo_links=[],
+            found_dt=data["inspected_dt"], photo_links=[], extensions=[],
             events=[FindingEvent(action="created", to_status="open", actor_id=inspection.inspector_id)]))
 
 

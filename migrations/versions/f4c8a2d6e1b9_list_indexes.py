@@ -11,6 +11,8 @@ Create Date: 2026-12-01 08:00:00
 import sqlalchemy as sa
 from alembic import op
 
+from core.db import batch_rebuild
+
 # revision identifiers, used by Alembic.
 revision = 'f4c8a2d6e1b9'
 down_revision = 'f1c8a2d4e6b9'
@@ -34,7 +36,8 @@ def upgrade():
         batch_op.add_column(sa.Column('inspector_id', sa.Integer(), nullable=True))
     op.execute('UPDATE findings SET inspector_id = '
                '(SELECT inspector_id FROM inspections WHERE inspections.id = findings.inspection_id)')
-    with op.batch_alter_table('findings', schema=None) as batch_op:
+    # SQLite recreates findings here: finding_photos and others refer to it (core.db.batch_rebuild).
+    with batch_rebuild('findings') as batch_op:
         batch_op.alter_column('inspector_id', existing_type=sa.Integer(), nullable=False)
         batch_op.create_foreign_key(batch_op.f('fk_findings_inspector_id_users'), 'users', ['inspector_id'], ['id'])
         batch_op.drop_index('ix_findings_status_deadline')
@@ -57,7 +60,7 @@ def downgrade():
     with op.batch_alter_table('enterprises', schema=None) as batch_op:
         batch_op.drop_index('ix_enterprises_name_id')
         batch_op.create_index('ix_enterprises_name', ['name'], unique=False)
-    with op.batch_alter_table('findings', schema=None) as batch_op:
+    with batch_rebuild('findings') as batch_op:
         batch_op.drop_index('ix_findings_inspector_unclosed_deadline_id')
         batch_op.drop_index('ix_findings_unclosed_deadline_id')
         for name in FINDINGS:

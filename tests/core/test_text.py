@@ -56,10 +56,10 @@ def test_a_query_string_and_a_page_form_refuse_them_too(app, client, auth, make_
     assert page.status_code == 400
     assert "ent-name" in page.get_data(as_text=True) and "U+FFFE" in page.get_data(as_text=True)
     # In the page's language: Chinese by default, English on request.
-    assert "请修改 ent-name：第 2 个字符（U+FFFE）无法保存" in page.get_data(as_text=True)
+    assert "请修改 <code>ent-name</code>：第 2 个字符（U+FFFE）无法保存" in page.get_data(as_text=True)
     page = browser.get("/enterprises?lang=en&q=%00")
-    assert page.status_code == 400 and "Please correct q: it contains a character that cannot be stored (U+0000) " \
-        "at position 0" in page.get_data(as_text=True)
+    assert page.status_code == 400 and "Please correct <code>q</code>: it contains a character that cannot be " \
+        "stored (U+0000) at position 0" in page.get_data(as_text=True)
 
 
 SCHEMA_MODULES = ["accounts.schemas", "enterprises.schemas", "cards.schemas", "checklists.schemas",

@@ -157,6 +157,6 @@ def test_the_filter_form_shows_the_urls_filter_and_the_enterprises_alerted(login
     page = client.get(f"/alerts?lang=en&stage=reminder&enterprise_id={enterprises['dock']}&unread=false"
                       "&raised_from=2027-01-01").get_data(as_text=True)
     assert '<option value="reminder" selected>' in page and '<option value="false" selected>' in page
-    assert f'<option value="{enterprises["dock"]}" selected>码头物流有限公司</option>' in page
-    assert f'<option value="{enterprises["harbour"]}" >港区化工有限公司</option>' in page
+    assert f'<option value="{enterprises["dock"]}" selected data-user-text>码头物流有限公司</option>' in page
+    assert f'<option value="{enterprises["harbour"]}"  data-user-text>港区化工有限公司</option>' in page
     assert 'name="raised_from" value="2027-01-01"' in page

@@ -110,7 +110,8 @@ def test_a_visited_page_opens_offline_marked_stale_and_never_for_the_next_user(
     # The next user of the shared tablet: A logs out, B logs in; offline, A's copy does not open for B.
     context.set_offline(False)
     page.goto(f"/findings/{finding_id}")
-    page.locator(".tools form button[type=submit]").click()
+    page.locator(".account > summary").click()  # logging out is in the account menu
+    page.locator(".account form button[type=submit]").click()
     page.wait_for_url(re.compile(r"/login"))
     browser_login(page, "inspector")
     assert not any(f"/findings/{finding_id}" in url for url in kept_pages(page))
