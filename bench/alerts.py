@@ -46,9 +46,10 @@ def build(db, findings: int, crossing: int, enterprises: int = 2000) -> None:
         f"INSERT INTO inspections (id, client_id, payload_sha256, enterprise_id, domain, inspector_id, inspected_dt,"
         f" location, notes, created_dt) SELECT n, 'c' || n, '', n, 'hazardous_chemicals', 1, {now}, '', '', {now} "
         f"FROM ({number_series(dialect, enterprises)}) s",
-        "INSERT INTO findings (id, inspection_id, enterprise_id, item_code, description, category, severity, "
+        "INSERT INTO findings (id, inspection_id, inspector_id, enterprise_id, item_code, description, category, "
+        "severity, "
         "deadline, responsible_person, status, found_dt, closed_dt, updated_dt) "
-        f"SELECT n, 1 + n % {enterprises}, 1 + n % {enterprises}, NULL, 'd', 'thing', 'general', "
+        f"SELECT n, 1 + n % {enterprises}, 1, 1 + n % {enterprises}, NULL, 'd', 'thing', 'general', "
         f"CASE WHEN n % {step} = 0 THEN {_plus_days(dialect, f'4 - (n / {step}) % {SPREAD}')} "
         f"ELSE {_plus_days(dialect, '10 + n % 390')} END, '', 'open', {now}, NULL, {now} "
         f"FROM ({number_series(dialect, findings)}) s",

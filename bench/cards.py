@@ -49,9 +49,10 @@ def build(db, enterprises: int, findings: int) -> None:
     # Independent pseudo-random draws per column (different multipliers modulo a prime): 2% unresolved,
     # 3% major, items drawn from 60 checklist codes.
     statements.append(
-        "INSERT INTO findings (id, inspection_id, enterprise_id, item_code, description, category, severity, "
+        "INSERT INTO findings (id, inspection_id, inspector_id, enterprise_id, item_code, description, category, "
+        "severity, "
         "deadline, responsible_person, status, found_dt, closed_dt, updated_dt) "
-        f"SELECT n, 1 + n % {enterprises}, 1 + n % {enterprises}, 'HC-' || (1 + (n * 104729) % 1000003 % 60), "
+        f"SELECT n, 1 + n % {enterprises}, 1, 1 + n % {enterprises}, 'HC-' || (1 + (n * 104729) % 1000003 % 60), "
         "'d', 'thing', "
         "CASE WHEN (n * 15485863) % 1000003 % 33 = 0 THEN 'major' ELSE 'general' END, "
         f"{_date_after(dialect, found, '15')}, '', "
